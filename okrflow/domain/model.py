@@ -165,7 +165,7 @@ class ConsultationStatus(StrEnum):
 def _check_timezone(value: str) -> str:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # "America" is a directory: IsADirectoryError
         raise ValueError(f"unknown time zone {value!r} (use an IANA name such as 'Asia/Shanghai')") from exc
     return value
 
@@ -177,16 +177,37 @@ def _check_text(value: str) -> str:
     return value
 
 
+def _check_handle(value: str) -> str:
+    if any(c.isspace() or c in "@＠" for c in value):
+        raise ValueError(f"{value!r} is not a handle: a handle has no spaces and no @ (e.g. 'ana.lopez')")
+    return value
+
+
 TimeZoneName = Annotated[str, AfterValidator(_check_timezone)]
 NonEmptyText = Annotated[str, AfterValidator(_check_text)]
 Ident = Annotated[str, Field(min_length=1, max_length=64)]
 Confidence = Annotated[int, Field(ge=0, le=10)]
 
 
+_UNSET: Any = object()
+
+
 class Model(BaseModel):
     """Base for domain records: unknown fields are errors, assignments are validated."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, use_enum_values=False)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # pydantic stores an assigned value before running "after" model validators and keeps
+        # it when they fail (pydantic/pydantic#7105): put the old value back so a refused
+        # assignment leaves the record as it was.
+        before = self.__dict__.get(name, _UNSET)
+        try:
+            super().__setattr__(name, value)
+        except ValidationError:
+            if before is not _UNSET and name in type(self).model_fields:
+                self.__dict__[name] = before
+            raise
 
 
 class LocalText(Model):
@@ -214,7 +235,7 @@ class Person(Model):
     org_id: Ident
     name: NonEmptyText  # display name, e.g. "Ana López" or "张伟"
     # unique per org, what @mentions use
-    handle: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s@]+$")]
+    handle: Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_check_handle)]
     email: str | None = None
     team_id: Ident | None = None
     manager_id: Ident | None = None
@@ -306,6 +327,12 @@ class Cycle(Model):
     def _ordered(self) -> Cycle:
         if self.end <= self.start:
             raise ValueError(f"end: {self.end} must be after start {self.start}")
+        weeks = -(-((self.end - self.start).days + 1) // 7)
+        if self.cadence.midterm_week is not None and self.cadence.midterm_week > weeks:
+            raise ValueError(
+                f"cadence.midterm_week: week {self.cadence.midterm_week} "
+                f"is after the cycle's last week ({weeks})"
+            )
         return self
 
     @property
@@ -412,7 +439,9 @@ class Task(Model):
     @model_validator(mode="after")
     def _single_owner(self) -> Task:
         if self.owner_id in self.collaborators:
-            raise ValueError("collaborators: the owner is not also a collaborator")
+            raise ValueError(
+                f"collaborators: {self.owner_id!r} owns the task and cannot also be a collaborator"
+            )
         if self.id in self.depends_on:
             raise ValueError("depends_on: a task cannot depend on itself")
         return self
@@ -507,6 +536,13 @@ class ChangeRequest(Model):
     decided_at: datetime | None = None
     decision_note: str | None = None
     created_at: datetime
+
+    @field_validator("subject_type", mode="before")
+    @classmethod
+    def _changeable(cls, value: Any) -> Any:
+        if str(value) not in (SubjectType.OBJECTIVE, SubjectType.KEY_RESULT):
+            raise ValueError(f"a change request applies to an objective or a key_result, not {str(value)!r}")
+        return value
 
     @field_validator("changes")
     @classmethod
@@ -612,10 +648,13 @@ def validation_problems(exc: ValidationError, *, prefix: tuple[str | int, ...] =
     for err in exc.errors():
         msg = err["msg"].removeprefix("Value error, ")
         loc = tuple(err["loc"])
-        # A model-level check names its field at the start of the message ("end: ...").
+        # A model-level check names its field (or a dotted path) at the start of its message
+        # ("end: ...", "cadence.midterm_week: ..."), also when the model is nested in another.
         head, sep, rest = msg.partition(": ")
-        if not loc and sep and head.isidentifier():
-            loc, msg = (head,), rest
+        path = tuple(head.split(".")) if sep else ()
+        named = path and all(p.isidentifier() for p in path) and loc[-1:] != path[-1:]
+        if err["type"] == "value_error" and named:
+            loc, msg = (*loc, *path), rest
         problems.append(Problem((*prefix, *loc), msg))
     return problems
 

@@ -1,0 +1,174 @@
+"""Capacity: each person's planned hours per cycle week against what they have available.
+
+An open task's estimate is spread evenly over the working days from the day it entered
+the plan (its ``created_at`` day in the cycle's time zone, never before the cycle starts)
+to its due day (undated: the cycle's last day). A person's capacity in a week is their
+``weekly_capacity_hours`` scaled by the share of a full working week that week has, so a
+short last week or a week with a holiday offers less.
+
+The work is linear in the number of tasks plus people × days: each task adds two entries
+to its owner's difference array, and one pass per owner turns the arrays into weeks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from itertools import accumulate, compress
+from zoneinfo import ZoneInfo
+
+from okrflow.domain.calendar import count_working_days, is_working_day, week_count, week_of
+from okrflow.domain.model import Cycle, Person, PlanState, Task, TaskStatus
+
+__all__ = ["WeekLoad", "over_capacity", "weekly_load"]
+
+
+@dataclass(frozen=True, slots=True)
+class WeekLoad:
+    """One person's planned hours in one cycle week.
+
+    ``ratio`` is hours / capacity_hours: above 1.0 is over capacity. With no capacity it
+    is ``inf`` if any work is planned, else 0.0.
+    """
+
+    week: int
+    hours: float
+    capacity_hours: float
+    ratio: float
+
+
+def _ratio(hours: float, capacity: float) -> float:
+    if capacity > 0:
+        return hours / capacity
+    return float("inf") if hours > 0 else 0.0
+
+
+def _day_in(tz: ZoneInfo, at: datetime) -> date:
+    if at.tzinfo is None:  # a naive timestamp is read as UTC
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(tz).date()
+
+
+def weekly_load(
+    tasks: Sequence[Task],
+    people: Mapping[str, Person],
+    cycle: Cycle,
+    *,
+    include_proposed: bool = False,
+) -> dict[str, list[WeekLoad]]:
+    """Planned hours per person per week of the cycle, against their capacity.
+
+    Counted: accepted tasks (and proposals when ``include_proposed``) that are neither
+    done nor cut and have an estimate. A task's whole estimate is spread over the working
+    days from max(cycle start, its ``created_at`` day) to its due day; the part due after
+    the cycle ends falls outside and is not shown. A task due before that first day
+    (overdue, or created late) puts its whole estimate on that first day's week, as does
+    one whose range has no working day.
+
+    Args:
+        tasks: The tasks to count (any owners).
+        people: People by id, for their weekly capacity. An owner missing from it is
+            reported with zero capacity.
+        cycle: The cycle: its weeks, working days, holidays and time zone.
+        include_proposed: Count proposed tasks too (e.g. to preview a bottom-up plan).
+
+    Returns:
+        For every person in ``people`` and every other task owner, sorted by id, one
+        WeekLoad per cycle week (1..week_count).
+    """
+    tz = ZoneInfo(cycle.timezone)
+    n_days = (cycle.end - cycle.start).days + 1
+    weeks = week_count(cycle)
+    cadence = cycle.cadence
+    start_ord = cycle.start.toordinal()
+    is_work = [
+        is_working_day(cadence, date.fromordinal(start_ord + i))
+        for i in range(n_days)  # one cycle's days, not per task
+    ]
+    prefix = [0] * (n_days + 1)  # prefix[i] = working days among the first i days
+    for i, w in enumerate(is_work):
+        prefix[i + 1] = prefix[i] + w
+    week_bounds = [prefix[min(7 * w, n_days)] for w in range(weeks + 1)]  # working days before week w+1
+    week_working = [week_bounds[w + 1] - week_bounds[w] for w in range(weeks)]
+    full_week = len(cadence.working_days)
+    counted_states = {PlanState.ACCEPTED, PlanState.PROPOSED} if include_proposed else {PlanState.ACCEPTED}
+    closed = (TaskStatus.DONE, TaskStatus.CUT)
+
+    rates: dict[str, list[float]] = {}  # owner -> difference array of hours per working day
+    lumps: dict[str, list[float]] = {}  # owner -> hours placed on a week as a whole
+    for t in tasks:
+        est = t.estimate_hours
+        if not est or t.status in closed or t.plan_state not in counted_states:
+            continue
+        first = cycle.start
+        if t.created_at is not None:
+            first = max(first, _day_in(tz, t.created_at))
+        if first > cycle.end:
+            continue
+        last = t.due if t.due is not None else cycle.end
+        a = first.toordinal() - start_ord
+        if last <= first:
+            span = is_work[a]
+            b = a
+        else:
+            b = min(last.toordinal() - start_ord, n_days - 1)
+            span = prefix[b + 1] - prefix[a]
+            if last > cycle.end:
+                span += count_working_days(
+                    date.fromordinal(start_ord + n_days),
+                    last,
+                    weekdays=cadence.working_days,
+                    holidays=cadence.holidays,
+                )
+        if span == 0:
+            lump = lumps.get(t.owner_id)
+            if lump is None:
+                lump = lumps[t.owner_id] = [0.0] * weeks
+            lump[week_of(cycle, first) - 1] += est
+            continue
+        diff = rates.get(t.owner_id)
+        if diff is None:
+            diff = rates[t.owner_id] = [0.0] * (n_days + 1)
+        rate = est / span
+        diff[a] += rate
+        diff[b + 1] -= rate
+
+    out: dict[str, list[WeekLoad]] = {}
+    for pid in sorted(set(people) | set(rates) | set(lumps)):
+        person = people.get(pid)
+        weekly_capacity = person.weekly_capacity_hours if person is not None else 0.0
+        hours = list(lumps.get(pid) or [0.0] * weeks)
+        diff = rates.get(pid)
+        if diff is not None:
+            # hours per working day, in order; week w owns a slice of it
+            per_work_day = list(compress(accumulate(diff[:n_days]), is_work))
+            for w in range(weeks):
+                hours[w] += sum(per_work_day[week_bounds[w] : week_bounds[w + 1]])
+        loads = []
+        for w in range(weeks):
+            capacity = weekly_capacity * week_working[w] / full_week
+            h = round(hours[w], 6)  # drop the float residue of the running sums
+            loads.append(WeekLoad(week=w + 1, hours=h, capacity_hours=capacity, ratio=_ratio(h, capacity)))
+        out[pid] = loads
+    return out
+
+
+def over_capacity(
+    loads: Mapping[str, Sequence[WeekLoad]], *, threshold: float = 1.0
+) -> dict[str, list[WeekLoad]]:
+    """The weeks in which someone's load ratio exceeds ``threshold``.
+
+    Args:
+        loads: Output of ``weekly_load``.
+        threshold: A ratio above this is over capacity (1.0 = 100% of capacity).
+
+    Returns:
+        Person id -> their over-capacity weeks; people with none are left out.
+    """
+    out: dict[str, list[WeekLoad]] = {}
+    for pid, weeks in loads.items():
+        over = [w for w in weeks if w.ratio > threshold]
+        if over:
+            out[pid] = over
+    return out
