@@ -1,0 +1,23 @@
+"""Reports built from a cycle snapshot: the weekly meeting sheet and its renderings.
+
+build_weekly_sheet(snapshot, week=..., team_id=..., flags=...) -> WeeklySheet   (pure)
+render_json(sheet) / render_markdown(sheet, lang=...) / render_html(sheet, lang=...)
+"""
+
+from okrflow.reports.render import render_html, render_json, render_markdown, sheet_title
+from okrflow.reports.sheet_model import IgnitionItem, KRStatus, SheetThresholds, WeeklySheet
+from okrflow.reports.weekly_sheet import build_weekly_sheet, ignition_items, sheet_team_of
+
+__all__ = [
+    "IgnitionItem",
+    "KRStatus",
+    "SheetThresholds",
+    "WeeklySheet",
+    "build_weekly_sheet",
+    "ignition_items",
+    "render_html",
+    "render_json",
+    "render_markdown",
+    "sheet_team_of",
+    "sheet_title",
+]
