@@ -11,7 +11,8 @@ Domain errors carry no HTTP status; ``api/errors.py`` maps them to problem+json.
     │   └── StaleVersion        an update based on an old version of a record
     ├── InvalidState            not allowed now (locked objective, wrong phase, archived cycle)
     ├── Unauthenticated         no or unknown credentials
-    └── PermissionDenied        known caller, not allowed to do this
+    ├── PermissionDenied        known caller, not allowed to do this
+    └── Unavailable             a service okrflow needs (Temporal, the LLM) is not reachable
 """
 
 from __future__ import annotations
@@ -121,3 +122,9 @@ class Unauthenticated(OKRFlowError):
 
 class PermissionDenied(OKRFlowError):
     title = "forbidden"
+
+
+class Unavailable(OKRFlowError):
+    """A service okrflow depends on (Temporal, the LLM endpoint) cannot be reached right now."""
+
+    title = "service unavailable"

@@ -1,0 +1,110 @@
+"""Engines, sessions and the unit of work.
+
+SQLite (the embedded default) gets WAL, foreign keys, a busy timeout and real transactions:
+pysqlite's own transaction handling is switched off so that SQLAlchemy emits ``BEGIN`` itself,
+which makes savepoints and transactional DDL (Alembic) work. Write transactions start with
+``BEGIN IMMEDIATE`` so two writers wait for each other (up to the busy timeout) instead of one
+failing with "database is locked" when it upgrades a read lock; a read-only session factory
+(``make_session_factory(engine, read_only=True)``) uses a deferred ``BEGIN`` so long reads (a
+weekly-review snapshot) do not hold the write lock. PostgreSQL uses psycopg 3.
+
+Stores flush and never commit: ``unit_of_work`` commits once, at the boundary (a request, an
+activity), and rolls back on any error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from okrflow.runtime.settings import normalise_database_url
+from okrflow.store.types import json_dumps, json_loads
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+_BEGIN_OPTION = "okrflow_sqlite_begin"
+
+
+def make_engine(url: str, *, schema: str | None = None, echo: bool = False, **kwargs: Any) -> Engine:
+    """Create an engine for a SQLite file (its parent directory is created) or PostgreSQL.
+
+    Args:
+        url: a SQLAlchemy URL; ``postgresql://`` and ``postgres://`` use psycopg 3.
+        schema: PostgreSQL only: the schema every unqualified name resolves to (``search_path``).
+        echo: log every statement.
+        **kwargs: passed to ``create_engine`` (pool sizes, ...).
+    """
+    sa_url = make_url(normalise_database_url(url))
+    backend = sa_url.get_backend_name()
+    if backend == "sqlite":
+        if schema is not None:
+            raise ValueError("schema= is for PostgreSQL; a SQLite database has a single schema")
+        if sa_url.database and sa_url.database != ":memory:" and not sa_url.database.startswith("file:"):
+            Path(sa_url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            sa_url, echo=echo, json_serializer=json_dumps, json_deserializer=json_loads, **kwargs
+        )
+        _configure_sqlite(engine)
+        return engine
+    if backend == "postgresql":
+        connect_args = dict(kwargs.pop("connect_args", {}))
+        # Sessions in UTC: timestamps come back in UTC (the UTCDateTime fast path) and date math is stable.
+        options = [connect_args.get("options", ""), "-c timezone=UTC"]
+        if schema is not None:
+            if not schema.replace("_", "").isalnum():
+                raise ValueError(f"schema name {schema!r}: use letters, digits and underscores only")
+            options.append(f"-c search_path={schema}")
+        connect_args["options"] = " ".join(o for o in options if o)
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_engine(
+            sa_url,
+            echo=echo,
+            json_serializer=json_dumps,
+            json_deserializer=json_loads,
+            connect_args=connect_args,
+            **kwargs,
+        )
+    raise ValueError(f"database URL {sa_url.render_as_string()!r}: okrflow supports sqlite and postgresql")
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Hand transaction control to SQLAlchemy (see the module docstring).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get(_BEGIN_OPTION, "IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """A session factory; ``read_only`` sessions do not take SQLite's write lock when they begin."""
+    bind = engine.execution_options(**{_BEGIN_OPTION: "DEFERRED"}) if read_only else engine
+    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)
+
+
+@contextmanager
+def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session whose work is committed on success and rolled back on any error."""
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

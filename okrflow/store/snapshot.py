@@ -1,0 +1,309 @@
+"""Load a cycle as of an instant (``CycleSnapshot``) with a handful of bulk column selects.
+
+Rows were validated when they were written, so models are built with ``model_construct``
+(no re-validation): ~400,000 check-ins load in seconds, not minutes.
+
+With ``team_ids`` (the weekly review works team by team) the snapshot holds those teams'
+objectives with their key results, tasks and check-ins, plus what facts about them need from
+elsewhere: every task owned by a member of those teams (capacity), the tasks those tasks depend
+on (blocked dependencies), and the people involved with their managers (escalation ladders).
+All teams of the org are always there (the tree is small and the sheet names teams).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, Select, Table, select, type_coerce
+from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
+
+from okrflow.domain.errors import NotFound
+from okrflow.domain.model import (
+    Cadence,
+    CheckIn,
+    Cycle,
+    EscalationStatus,
+    HealthPulse,
+    KeyResult,
+    Objective,
+    Org,
+    Person,
+    Task,
+)
+from okrflow.domain.snapshot import CycleSnapshot
+from okrflow.store.base import RowMap, chunks, gc_paused
+from okrflow.store.checkins import CheckInStore, EventStore, PulseStore
+from okrflow.store.org import PeopleStore, TeamStore
+from okrflow.store.plan import KeyResultStore, ObjectiveStore
+from okrflow.store.tables import (
+    calendar_events,
+    check_ins,
+    cycles,
+    escalations,
+    health_pulses,
+    key_results,
+    objective_alignments,
+    objectives,
+    orgs,
+    people,
+    task_dependencies,
+    tasks,
+    teams,
+)
+from okrflow.store.tasks import TaskStore
+from okrflow.store.types import result_converter
+
+B = TypeVar("B", bound=BaseModel)
+_IN_BATCH = 2_000
+_FETCH = 10_000  # rows per fetchmany: far fewer driver round trips than row-by-row fetchone
+
+
+def load_snapshot(
+    session: Session,
+    cycle_id: str,
+    *,
+    as_of: datetime,
+    team_ids: Collection[str] | None = None,
+    org_id: str | None = None,
+) -> CycleSnapshot:
+    """The cycle as of ``as_of``: check-ins made after it are left out.
+
+    Args:
+        cycle_id: the cycle to load.
+        as_of: an aware instant, normally a review time.
+        team_ids: only these teams' objectives (and what they need, see the module docstring).
+        org_id: when given, a cycle of another org is ``NotFound``.
+
+    Returns:
+        A ``CycleSnapshot``; ``streaks`` holds the streak of every open escalation of the cycle.
+    """
+    if as_of.tzinfo is None:
+        raise ValueError("as_of: must include a time zone offset")
+    with gc_paused():
+        return _load_snapshot(session, cycle_id, as_of=as_of, team_ids=team_ids, org_id=org_id)
+
+
+def _load_snapshot(
+    session: Session, cycle_id: str, *, as_of: datetime, team_ids: Collection[str] | None, org_id: str | None
+) -> CycleSnapshot:
+    row = session.execute(select(cycles).where(cycles.c.id == cycle_id)).mappings().first()
+    if row is None or (org_id is not None and row["org_id"] != org_id):
+        raise NotFound("cycle", cycle_id)
+    cycle = Cycle.model_construct(**{**dict(row), "cadence": Cadence.model_validate(row["cadence"])})
+    org_row = session.execute(select(orgs).where(orgs.c.id == cycle.org_id)).mappings().one()
+    org = Org.model_construct(**dict(org_row))
+    teams_filter = None if team_ids is None else sorted(set(team_ids))
+
+    objective_where: list[ColumnElement[bool]] = [objectives.c.cycle_id == cycle_id]
+    if teams_filter is not None:
+        objective_where.append(objectives.c.team_id.in_(teams_filter))
+    objective_ids = select(objectives.c.id).where(*objective_where)
+    kr_ids = select(key_results.c.id).where(key_results.c.objective_id.in_(objective_ids))
+
+    alignments = _links(session, objective_alignments, "objective_id", "parent_id", objective_ids)
+    objective_list = _load(session, ObjectiveStore.rows, objective_where, links={"aligned_to": alignments})
+    kr_list = _load(session, KeyResultStore.rows, [key_results.c.objective_id.in_(objective_ids)])
+
+    task_list = _load_tasks(session, [tasks.c.kr_id.in_(kr_ids)])
+    if teams_filter is not None:
+        task_list += _load_tasks_outside(session, cycle_id, teams_filter, task_list)
+
+    check_in_list = _load(
+        session,
+        CheckInStore.rows,
+        [check_ins.c.kr_id.in_(kr_ids), check_ins.c.at <= as_of],
+        order_by=(check_ins.c.kr_id, check_ins.c.at, check_ins.c.id),
+    )
+    pulse_where = [health_pulses.c.cycle_id == cycle_id]
+    event_where = [calendar_events.c.cycle_id == cycle_id]
+    if teams_filter is not None:
+        pulse_where.append(health_pulses.c.team_id.in_(teams_filter))
+        event_where.append(calendar_events.c.team_id.is_(None) | calendar_events.c.team_id.in_(teams_filter))
+    pulse_list = _load(session, PulseStore.rows, pulse_where, order_by=(health_pulses.c.week,))
+    event_list = _load(
+        session, EventStore.rows, event_where, order_by=(calendar_events.c.on, calendar_events.c.id)
+    )
+
+    team_list = _load(session, TeamStore.rows, [teams.c.org_id == cycle.org_id])
+    people_list = _load_people(
+        session, cycle.org_id, teams_filter, objective_list, kr_list, task_list, check_in_list
+    )
+
+    streaks = {
+        (rule_id, subject_id): streak
+        for rule_id, subject_id, streak in session.execute(
+            select(escalations.c.rule_id, escalations.c.subject_id, escalations.c.streak).where(
+                escalations.c.cycle_id == cycle_id, escalations.c.status == EscalationStatus.OPEN
+            )
+        )
+    }
+    by_kr: dict[str, list[CheckIn]] = defaultdict(list)
+    for ci in check_in_list:  # already ordered by (kr, at)
+        by_kr[ci.kr_id].append(ci)
+    by_team: dict[str, list[HealthPulse]] = defaultdict(list)
+    for p in pulse_list:  # already ordered by week
+        by_team[p.team_id].append(p)
+    return CycleSnapshot(
+        org=org,
+        cycle=cycle,
+        as_of=as_of,
+        people={p.id: p for p in people_list},
+        teams={t.id: t for t in team_list},
+        objectives={o.id: o for o in objective_list},
+        key_results={k.id: k for k in kr_list},
+        tasks={t.id: t for t in task_list},
+        check_ins=dict(by_kr),
+        pulses=dict(by_team),
+        events=list(event_list),
+        streaks=streaks,
+    )
+
+
+# ---------------------------------------------------------------- loading helpers
+
+
+def _load(
+    session: Session,
+    rows_map: RowMap[B],
+    where: Sequence[ColumnElement[bool]],
+    *,
+    order_by: Sequence[Any] = (),
+    links: dict[str, dict[str, list[str]]] | None = None,
+) -> list[B]:
+    """Select the model's columns and build each model without validation (trusted rows).
+
+    The columns are read raw (no SQLAlchemy result processing) and converted by one function
+    per column that needs it: a third of the Python calls per value.
+    """
+    table = rows_map.table
+    names = rows_map.plain
+    stmt = select(*(type_coerce(table.c[n], NullType()).label(n) for n in names)).where(*where)
+    if order_by:
+        stmt = stmt.order_by(*order_by)
+    build = trusted_builder(rows_map.model)
+    dialect = session.get_bind().dialect.name
+    converters = (result_converter(table.c[n].type, dialect) for n in names)
+    convert = [(i, f) for i, f in enumerate(converters) if f is not None]
+    link_field, targets = next(iter(links.items())) if links else (None, {})
+    id_at = names.index("id")
+    out = []
+    for r in (row for part in session.execute(stmt).partitions(_FETCH) for row in part):
+        values = list(r)
+        for i, f in convert:
+            v = values[i]
+            if v is not None:
+                values[i] = f(v)
+        row = dict(zip(names, values, strict=True))
+        if link_field is not None:
+            row[link_field] = targets.get(values[id_at], [])
+        out.append(build(row))
+    return out
+
+
+def trusted_builder(model: type[B]) -> Callable[[dict[str, Any]], B]:
+    """A constructor for rows holding every field of ``model``, already valid.
+
+    It does what ``model.model_construct(**values)`` does when every field is given (set the
+    instance dict and the fields-set; no extra, no private attributes), without its per-field
+    default handling: five times faster, which matters for 150,000 tasks and 400,000 check-ins.
+    """
+    if model.__pydantic_post_init__ is not None or model.__private_attributes__:
+        return lambda values: model.model_construct(**values)
+    fields = frozenset(model.model_fields)
+    new = model.__new__
+    setattr_ = object.__setattr__
+
+    def build(values: dict[str, Any]) -> B:
+        item = new(model)
+        setattr_(item, "__dict__", values)
+        setattr_(item, "__pydantic_fields_set__", set(fields))
+        setattr_(item, "__pydantic_extra__", None)
+        setattr_(item, "__pydantic_private__", None)
+        return item
+
+    return build
+
+
+def _links(
+    session: Session, table: Table, owner: str, target: str, owners: Select[Any] | Sequence[str]
+) -> dict[str, list[str]]:
+    """owner id -> target ids in order, for the owners selected (a subquery or a list of ids)."""
+    out: dict[str, list[str]] = defaultdict(list)
+    own, tgt, pos = table.c[owner], table.c[target], table.c.position
+    batches: Iterable[Any] = [owners] if isinstance(owners, Select) else chunks(sorted(owners), _IN_BATCH)
+    for batch in batches:
+        for o, t in session.execute(select(own, tgt).where(own.in_(batch)).order_by(own, pos)):
+            out[o].append(t)
+    return out
+
+
+def _load_tasks(session: Session, where: Sequence[ColumnElement[bool]]) -> list[Task]:
+    depends = _links(session, task_dependencies, "task_id", "depends_on_id", select(tasks.c.id).where(*where))
+    return _load(session, TaskStore.rows, where, links={"depends_on": depends})
+
+
+def _load_tasks_outside(
+    session: Session, cycle_id: str, team_ids: Sequence[str], loaded: Sequence[Task]
+) -> list[Task]:
+    """The cycle's tasks owned by the teams' members (capacity), then every prerequisite of a
+    loaded task, transitively (blocked dependency chains), that is not loaded yet."""
+    in_cycle = (
+        select(key_results.c.id)
+        .join(objectives, objectives.c.id == key_results.c.objective_id)
+        .where(objectives.c.cycle_id == cycle_id)
+    )
+    members = select(people.c.id).where(people.c.team_id.in_(team_ids))
+    owned = select(tasks.c.id).where(tasks.c.owner_id.in_(members), tasks.c.kr_id.in_(in_cycle))
+    have = {t.id for t in loaded}
+    wanted = (set(session.scalars(owned)) | {d for t in loaded for d in t.depends_on}) - have
+    extra: list[Task] = []
+    while wanted:
+        new: list[Task] = []
+        for batch in chunks(sorted(wanted), _IN_BATCH):
+            depends = _links(session, task_dependencies, "task_id", "depends_on_id", batch)
+            new += _load(session, TaskStore.rows, [tasks.c.id.in_(batch)], links={"depends_on": depends})
+        have |= wanted
+        extra += new
+        wanted = {d for t in new for d in t.depends_on} - have
+    return extra
+
+
+def _load_people(
+    session: Session,
+    org_id: str,
+    team_ids: Sequence[str] | None,
+    objective_list: Sequence[Objective],
+    kr_list: Sequence[KeyResult],
+    task_list: Sequence[Task],
+    check_in_list: Sequence[CheckIn],
+) -> list[Person]:
+    if team_ids is None:
+        return _load(session, PeopleStore.rows, [people.c.org_id == org_id])
+    members = _load(session, PeopleStore.rows, [people.c.org_id == org_id, people.c.team_id.in_(team_ids)])
+    found = {p.id: p for p in members}
+    wanted: set[str] = set()
+    for o in objective_list:
+        wanted.add(o.owner_id)
+    for kr in kr_list:
+        if kr.owner_id:
+            wanted.add(kr.owner_id)
+    for t in task_list:
+        wanted.add(t.owner_id)
+        wanted.update(t.collaborators)
+    for ci in check_in_list:
+        wanted.add(ci.author_id)
+    for _ in range(2):  # the people involved, then their managers
+        wanted |= {p.manager_id for p in found.values() if p.manager_id}
+        missing = sorted(wanted - found.keys())
+        for batch in chunks(missing, _IN_BATCH):
+            for p in _load(session, PeopleStore.rows, [people.c.org_id == org_id, people.c.id.in_(batch)]):
+                found[p.id] = p
+    return list(found.values())
+
+
+__all__: Sequence[str] = ["load_snapshot"]
