@@ -48,11 +48,17 @@ class CycleEvent(BaseModel):
     at: datetime  # aware, UTC
     kind: EventKind
     week: int | None = None
+    tag: str | None = None  # tells apart events of one kind in one week (e.g. "3d" before the start)
 
     @property
     def key(self) -> str:
         """Stable identity of the event, used for idempotency keys."""
-        return f"{self.kind.value}:{self.week}" if self.week is not None else self.kind.value
+        parts = [self.kind.value]
+        if self.week is not None:
+            parts.append(str(self.week))
+        if self.tag is not None:
+            parts.append(self.tag)
+        return ":".join(parts)
 
 
 def cycle_events(cycle: Cycle) -> list[CycleEvent]:
@@ -82,7 +88,7 @@ def cycle_events(cycle: Cycle) -> list[CycleEvent]:
     for days in (3, 1):
         at = cal.starts - timedelta(days=days)
         if at > cal.drafting_opens:
-            events.append(CycleEvent(at=at, kind=EventKind.DRAFT_REMINDER))
+            events.append(CycleEvent(at=at, kind=EventKind.DRAFT_REMINDER, tag=f"{days}d"))
     if cycle.cadence.decomposition_weeks > 0:
         events.append(
             CycleEvent(

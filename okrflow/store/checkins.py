@@ -97,6 +97,21 @@ class CheckInStore(RecordStore[CheckIn]):
                 out[ci.kr_id] = ci
         return out
 
+    def checked_in_between(
+        self, org_id: str, kr_ids: Collection[str], *, since: datetime, until: datetime
+    ) -> set[str]:
+        """The key results among ``kr_ids`` with a check-in at an instant in [since, until]."""
+        found: set[str] = set()
+        c = check_ins.c
+        for batch in chunks(sorted(set(kr_ids)), 500):
+            stmt = (
+                select(c.kr_id)
+                .distinct()
+                .where(c.org_id == org_id, c.kr_id.in_(batch), c.at >= since, c.at <= until)
+            )
+            found.update(self.session.scalars(stmt))
+        return found
+
     def list_for_cycle(
         self, org_id: str, cycle_id: str, *, since: datetime | None = None, until: datetime | None = None
     ) -> list[CheckIn]:

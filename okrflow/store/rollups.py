@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -38,15 +38,25 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from okrflow.dashboards import AtRiskStats, BaseStatus, KRState, Vector
+from okrflow.dashboard_views import AtRiskStats
+from okrflow.dashboards import BaseStatus, KRState, Vector
 from okrflow.domain.model import TaskStatus
 from okrflow.store.base import chunks, insert_ignoring_conflicts
-from okrflow.store.tables import ID, Base, JSONValue, key_results, objectives, tasks
+from okrflow.store.tables import ID, Base, JSONValue, key_results, objectives, tasks, teams
 from okrflow.store.types import DateOnly, EnumText, UTCDateTime
 
-__all__ = ["RollupStore", "pack", "rollup_groups", "rollup_key_results", "unpack"]
+__all__ = ["RollupStore", "TeamRow", "pack", "rollup_groups", "rollup_key_results", "unpack"]
 
 _OPEN = (TaskStatus.TODO.value, TaskStatus.DOING.value, TaskStatus.BLOCKED.value)
+
+
+class TeamRow(NamedTuple):
+    """A team as roll-ups and dashboard access need it (``okrflow.dashboards.TeamLike``)."""
+
+    id: str
+    parent_id: str | None
+    lead_id: str | None
+    name: str
 
 
 class RollupKeyResultRow(Base):
@@ -134,10 +144,26 @@ class RollupStore:
                 out[kr_id] = (cycle_id, objective_id)
         return out
 
-    def ensure_key_results(self, placed: Sequence[tuple[str, str, str, str]]) -> None:
-        """Insert an empty row for each (kr, org, cycle, objective) that has none, so it can be locked."""
-        rows = [
-            {
+    def claim_key_results(
+        self, org_id: str, kr_ids: Collection[str], placed: Mapping[str, tuple[str, str]]
+    ) -> dict[str, dict[str, Any]]:
+        """Lock the rows of these KRs (until the transaction ends) and return them by KR id.
+
+        ``placed`` gives (cycle id, objective id) of each KR that should have a row: a missing
+        one is created empty first, so it too is locked (and a concurrent first check-in waits).
+        """
+        if self._for_update():
+            self._insert_empty(org_id, {k: v for k, v in placed.items() if k in kr_ids})
+            return self.lock_key_results(org_id, kr_ids)
+        found = self.lock_key_results(org_id, kr_ids)  # SQLite: the write lock is already held
+        missing = {k: v for k, v in placed.items() if k in kr_ids and k not in found}
+        for kr_id, row in self._insert_empty(org_id, missing).items():
+            found[kr_id] = row
+        return found
+
+    def _insert_empty(self, org_id: str, placed: Mapping[str, tuple[str, str]]) -> dict[str, dict[str, Any]]:
+        rows = {
+            kr_id: {
                 "kr_id": kr_id,
                 "org_id": org_id,
                 "cycle_id": cycle_id,
@@ -153,10 +179,11 @@ class RollupStore:
                 "first_open_milestone": None,
                 "contributions": [],
             }
-            for kr_id, org_id, cycle_id, objective_id in placed
-        ]
-        for batch in chunks(rows, 500):
+            for kr_id, (cycle_id, objective_id) in sorted(placed.items())
+        }
+        for batch in chunks(list(rows.values()), 500):
             insert_ignoring_conflicts(self.session, rollup_key_results, batch, ("kr_id",))
+        return rows
 
     def lock_key_results(self, org_id: str, kr_ids: Collection[str]) -> dict[str, dict[str, Any]]:
         """The stored rows of these KRs (locked until the transaction ends), by KR id."""
@@ -191,19 +218,33 @@ class RollupStore:
     def lock_groups(
         self, org_id: str, keys: Collection[tuple[str, str]]
     ) -> dict[tuple[str, str], tuple[Vector, dict[str, Vector]]]:
-        """Create missing rows, then lock and read ``(cycle_id, scope)`` rows in key order.
+        """Lock and read the ``(cycle_id, scope)`` rows in key order, creating those that are missing.
 
         Returns:
             (data, upward) by key; upward is the objective's last upward contribution.
         """
         wanted = sorted(set(keys))
-        rows = [{"cycle_id": c, "scope": s, "org_id": org_id, "data": {}, "upward": []} for c, s in wanted]
-        for batch in chunks(rows, 500):
-            insert_ignoring_conflicts(self.session, rollup_groups, batch, ("cycle_id", "scope"))
+        # PostgreSQL: create every missing row first, so the rows are then locked in one sorted pass
+        # (two check-ins never wait for each other in a cycle). SQLite has one writer at a time:
+        # read first and create only what is missing, saving a statement per check-in.
+        out = {} if self._for_update() else self._select_groups(org_id, wanted)
+        missing = [k for k in wanted if k not in out]
+        if missing:
+            rows = [
+                {"cycle_id": c, "scope": g, "org_id": org_id, "data": {}, "upward": []} for c, g in missing
+            ]
+            for batch in chunks(rows, 500):
+                insert_ignoring_conflicts(self.session, rollup_groups, batch, ("cycle_id", "scope"))
+            out.update(self._select_groups(org_id, missing))
+        return out
+
+    def _select_groups(
+        self, org_id: str, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[Vector, dict[str, Vector]]]:
         out: dict[tuple[str, str], tuple[Vector, dict[str, Vector]]] = {}
         by_cycle: dict[str, list[str]] = {}
-        for c, s in wanted:
-            by_cycle.setdefault(c, []).append(s)
+        for c, scope in keys:
+            by_cycle.setdefault(c, []).append(scope)
         for cycle_id, scopes in sorted(by_cycle.items()):
             for batch in chunks(scopes, 500):
                 stmt = (
@@ -213,8 +254,8 @@ class RollupStore:
                 )
                 if self._for_update():
                     stmt = stmt.with_for_update()
-                for c, s, data, upward in self.session.execute(stmt):
-                    out[(c, s)] = (dict(data or {}), unpack(upward))
+                for c, scope, data, upward in self.session.execute(stmt):
+                    out[(c, scope)] = (dict(data or {}), unpack(upward))
         return out
 
     def write_groups(self, rows: Mapping[tuple[str, str], tuple[Vector, dict[str, Vector]]]) -> None:
@@ -248,7 +289,31 @@ class RollupStore:
 
     def has_cycle(self, org_id: str, cycle_id: str) -> bool:
         """Whether the cycle's roll-ups were built (the org row exists)."""
-        return self.get_group(org_id, cycle_id, "org") is not None
+        stmt = select(_G.scope).where(_G.org_id == org_id, _G.cycle_id == cycle_id, _G.scope == "org")
+        return self.session.scalar(stmt) is not None
+
+    def team_tree(self, org_id: str, start: Collection[str] | None = None) -> dict[str, TeamRow]:
+        """The org's teams as light rows (id, parent, lead, name): all of them, or with ``start`` only
+        those teams and every team above them (one recursive query)."""
+        t = teams.c
+        if start is None:
+            stmt = select(t.id, t.parent_id, t.lead_id, t.name).where(t.org_id == org_id)
+        else:
+            if not start:
+                return {}
+            up = (
+                select(t.id, t.parent_id, t.lead_id, t.name)
+                .where(t.org_id == org_id, t.id.in_(sorted(set(start))))
+                .cte("up", recursive=True)
+            )
+            parent = teams.alias("parent")
+            up = up.union(
+                select(parent.c.id, parent.c.parent_id, parent.c.lead_id, parent.c.name).join(
+                    up, parent.c.id == up.c.parent_id
+                )
+            )
+            stmt = select(up.c.id, up.c.parent_id, up.c.lead_id, up.c.name)
+        return {r[0]: TeamRow(*r) for r in self.session.execute(stmt)}
 
     # ------------------------------------------------------------ rebuild
 
@@ -363,8 +428,13 @@ class RollupStore:
             krs = select(_K.kr_id).where(_K.org_id == org_id, _K.cycle_id == cycle_id)
             where += [t.owner_id == task_owner_id, t.kr_id.in_(krs)]
         else:
-            late = select(_K.kr_id).where(
-                *self._scope_filter(org_id, cycle_id, team_ids, None), _K.first_open_milestone < today
+            # The ``limit`` most overdue tasks lie in the ``limit`` KRs whose earliest open milestone is
+            # earliest (each of those has a task due that day): look only there.
+            late = (
+                select(_K.kr_id)
+                .where(*self._scope_filter(org_id, cycle_id, team_ids, None), _K.first_open_milestone < today)
+                .order_by(_K.first_open_milestone, _K.kr_id)
+                .limit(limit)
             )
             where.append(t.kr_id.in_(late))
         stmt = (

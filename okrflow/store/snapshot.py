@@ -12,16 +12,18 @@ All teams of the org are always there (the tree is small and the sheet names tea
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, Table, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
+from okrflow.domain.calendar import local_date, week_of
 from okrflow.domain.errors import NotFound
 from okrflow.domain.model import (
     Cadence,
@@ -119,7 +121,9 @@ def _load_snapshot(
         [check_ins.c.kr_id.in_(kr_ids), check_ins.c.at <= as_of],
         order_by=(check_ins.c.kr_id, check_ins.c.at, check_ins.c.id),
     )
-    pulse_where = [health_pulses.c.cycle_id == cycle_id]
+    # A pulse has a week, not an instant: the weeks up to the one ``as_of`` falls in.
+    as_of_week = week_of(cycle, local_date(cycle, as_of))
+    pulse_where = [health_pulses.c.cycle_id == cycle_id, health_pulses.c.week <= as_of_week]
     event_where = [calendar_events.c.cycle_id == cycle_id]
     if teams_filter is not None:
         pulse_where.append(health_pulses.c.team_id.in_(teams_filter))
@@ -177,32 +181,43 @@ def _load(
 ) -> list[B]:
     """Select the model's columns and build each model without validation (trusted rows).
 
-    The columns are read raw (no SQLAlchemy result processing) and converted by one function
-    per column that needs it: a third of the Python calls per value.
+    The columns are read raw (no SQLAlchemy result processing) and each row becomes a model in
+    one generated function that converts only the columns whose type needs it.
     """
     table = rows_map.table
     names = rows_map.plain
     stmt = select(*(type_coerce(table.c[n], NullType()).label(n) for n in names)).where(*where)
     if order_by:
         stmt = stmt.order_by(*order_by)
-    build = trusted_builder(rows_map.model)
-    dialect = session.get_bind().dialect.name
-    converters = (result_converter(table.c[n].type, dialect) for n in names)
-    convert = [(i, f) for i, f in enumerate(converters) if f is not None]
     link_field, targets = next(iter(links.items())) if links else (None, {})
-    id_at = names.index("id")
-    out = []
-    for r in (row for part in session.execute(stmt).partitions(_FETCH) for row in part):
-        values = list(r)
-        for i, f in convert:
-            v = values[i]
-            if v is not None:
-                values[i] = f(v)
-        row = dict(zip(names, values, strict=True))
-        if link_field is not None:
-            row[link_field] = targets.get(values[id_at], [])
-        out.append(build(row))
-    return out
+    make = _row_maker(rows_map, session.get_bind().dialect.name, link_field)
+    return [make(r, targets) for part in session.execute(stmt).partitions(_FETCH) for r in part]
+
+
+@functools.cache
+def _row_maker(rows_map: RowMap[Any], dialect: str, link_field: str | None) -> Callable[[Any, Any], Any]:
+    """Generate ``make(row, links) -> model`` for this table's columns, as dataclasses and attrs do:
+    the per-row work is then one call with no loop, and values that need no conversion are
+    passed as they come. The source is built from our own column names only."""
+    table, names = rows_map.table, rows_map.plain
+    env: dict[str, Any] = {"build": trusted_builder(rows_map.model)}
+    items = []
+    for i, name in enumerate(names):
+        convert = result_converter(table.c[name].type, dialect)
+        if convert is None:
+            items.append(f"{name!r}: c{i}")
+            continue
+        env[f"f{i}"] = convert
+        nullable = table.c[name].nullable
+        items.append(
+            f"{name!r}: (None if c{i} is None else f{i}(c{i}))" if nullable else f"{name!r}: f{i}(c{i})"
+        )
+    if link_field is not None:
+        items.append(f"{link_field!r}: links.get(c{names.index('id')}) or []")
+    unpack = ", ".join(f"c{i}" for i in range(len(names)))
+    source = f"def make(row, links):\n    {unpack}, = row\n    return build({{{', '.join(items)}}})\n"
+    exec(source, env)
+    return cast(Callable[[Any, Any], Any], env["make"])
 
 
 def trusted_builder(model: type[B]) -> Callable[[dict[str, Any]], B]:

@@ -52,8 +52,9 @@ class TaskStore(PlanStore[Task]):
     ) -> int:
         """Make the cycle's accepted plan the baseline churn is measured against (end of decomposition).
 
-        Every accepted task not cut and not yet in the baseline joins it (a new version, audited as
-        "baseline"). Running it again adds only tasks accepted since, so a retried activity is harmless.
+        Every task accepted, created and not cut as of ``at`` that is not yet in the baseline joins
+        it (a new version, audited as "baseline"). Running it again adds only tasks accepted since,
+        so a retried activity is harmless.
 
         Returns:
             How many tasks joined the baseline.
@@ -65,7 +66,9 @@ class TaskStore(PlanStore[Task]):
             c.org_id == org_id,
             c.kr_id.in_(_krs_of_cycle(cycle_id)),
             c.plan_state == PlanState.ACCEPTED,
-            c.status != TaskStatus.CUT,
+            # The plan as it stood at ``at``: cut later still counts; added later does not.
+            (c.status != TaskStatus.CUT) | (c.cut_at > at),
+            c.created_at.is_(None) | (c.created_at <= at),
             c.in_baseline.is_(False),
         ]
         ids = list(self.session.scalars(select(c.id).where(*wanted).order_by(c.id)))

@@ -33,7 +33,9 @@ def test_enqueue_is_idempotent_per_recipient_and_key(db_session: Session, world:
         store.enqueue_many([_note(world, "n3", "k3"), _note(world, "n1-again", "cycle/q1/week/3/reminder")])
         == 1
     )
-    assert [n.id for n in store.pending(world.org.id)] == ["n1", "n2", "n3"]
+    pending = store.pending(world.org.id)
+    assert [n.id for n in pending] == ["n1", "n2", "n3"]
+    assert pending[0] == _note(world, "n1", "cycle/q1/week/3/reminder")
 
 
 def test_pending_notifications_are_delivered_once_to_the_inbox(db_session: Session, world: World) -> None:

@@ -1,0 +1,119 @@
+"""The weekly review: one child workflow per cycle week."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.review import ReviewActivities
+    from workflows.messages import (
+        ConsultationRequest,
+        OpenConsultationInput,
+        PublishReviewInput,
+        PublishReviewResult,
+        ReviewBatchInput,
+        ReviewBatchResult,
+        ReviewInput,
+        ReviewPlan,
+        ReviewResult,
+    )
+
+RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+BATCH_TIMEOUT = timedelta(minutes=10)
+# Batches run a few at a time: enough to overlap I/O, few enough not to swamp the database.
+PARALLEL_BATCHES = 4
+
+
+@workflow.defn
+class WeeklyReviewWorkflow:
+    """Snapshot → facts → rules → flags and ladders → weekly sheets → digests, for one week.
+
+    The work is batched by team: one activity per batch of teams plus one org-level
+    activity, so the number of activities grows with teams, not with key results. Every
+    write is keyed by (cycle, week, ...) so a retried or restarted review writes nothing twice.
+    No messages.
+    """
+
+    @workflow.run
+    async def run(self, input: ReviewInput) -> ReviewResult:
+        plan: ReviewPlan = await workflow.execute_activity_method(
+            ReviewActivities.plan_review,
+            input,
+            start_to_close_timeout=timedelta(minutes=1),
+            retry_policy=RETRY,
+        )
+        batch_inputs = [
+            ReviewBatchInput(
+                org_id=input.org_id,
+                cycle_id=input.cycle_id,
+                week=input.week,
+                as_of=input.as_of,
+                phase=input.phase,
+                rule_set_version=plan.rule_set_version,
+                team_ids=team_ids,
+            )
+            for team_ids in plan.batches
+        ]
+        batch_inputs.append(
+            ReviewBatchInput(
+                org_id=input.org_id,
+                cycle_id=input.cycle_id,
+                week=input.week,
+                as_of=input.as_of,
+                phase=input.phase,
+                rule_set_version=plan.rule_set_version,
+                team_ids=[],
+                org_level=True,
+            )
+        )
+        results: list[ReviewBatchResult] = []
+        for start in range(0, len(batch_inputs), PARALLEL_BATCHES):
+            chunk = batch_inputs[start : start + PARALLEL_BATCHES]
+            results += await asyncio.gather(
+                *(
+                    workflow.execute_activity_method(
+                        ReviewActivities.review_batch,
+                        b,
+                        start_to_close_timeout=BATCH_TIMEOUT,
+                        retry_policy=RETRY,
+                        heartbeat_timeout=timedelta(minutes=2),
+                    )
+                    for b in chunk
+                )
+            )
+        requests = [r for res in results for r in res.consultations]
+        for request in requests:
+            await self._convene(input, request)
+        published: PublishReviewResult = await workflow.execute_activity_method(
+            ReviewActivities.publish_review,
+            PublishReviewInput(
+                org_id=input.org_id, cycle_id=input.cycle_id, week=input.week, as_of=input.as_of
+            ),
+            start_to_close_timeout=BATCH_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        return ReviewResult(
+            week=input.week,
+            flags=sum(r.flags for r in results),
+            monitor_flags=sum(r.monitor_flags for r in results),
+            evaluation_errors=sum(r.evaluation_errors for r in results),
+            rungs_fired=sum(r.rungs_fired for r in results),
+            open_escalations=sum(r.open_escalations for r in results),
+            consultations=len(requests),
+            digests=published.digests,
+        )
+
+    async def _convene(self, input: ReviewInput, request: ConsultationRequest) -> None:
+        """The consultation rung fired. Seam: the consultation (会商) workflow takes over from here."""
+        await workflow.execute_activity_method(
+            ReviewActivities.open_consultation,
+            OpenConsultationInput(
+                org_id=input.org_id, cycle_id=input.cycle_id, week=input.week, request=request, at=input.as_of
+            ),
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RETRY,
+        )
