@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from sqlalchemy.exc import SQLAlchemyError
 
 from okrflow.domain.errors import OKRFlowError
 from okrflow.runtime.settings import Settings
@@ -31,6 +32,11 @@ app.add_typer(token_app, name="token")
 
 out = Console()
 err = Console(stderr=True)
+
+
+def say(message: str) -> None:
+    """A line for people; never wrapped, so a token or URL can be copied whole."""
+    out.print(message, soft_wrap=True, highlight=False, markup=False)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -61,8 +67,8 @@ def serve(
     settings = load_settings(host=host, port=port, data_dir=data_dir)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     _logging()
-    prepare_database(settings, demo=demo, demo_people=demo_people, echo=out.print)
-    asyncio.run(run_serve(settings, echo=out.print))
+    prepared = prepare_database(settings, demo=demo, demo_people=demo_people, echo=say)
+    asyncio.run(run_serve(settings, echo=say, start_cycles=prepared.new_cycles))
 
 
 @app.command()
@@ -76,7 +82,7 @@ def api(
     settings = load_settings(host=host, port=port)
     _require_temporal(settings)
     _logging()
-    asyncio.run(run_api(settings, echo=out.print))
+    asyncio.run(run_api(settings, echo=say))
 
 
 @app.command()
@@ -87,7 +93,7 @@ def worker() -> None:
     settings = load_settings()
     _require_temporal(settings)
     _logging()
-    asyncio.run(run_worker(settings, echo=out.print))
+    asyncio.run(run_worker(settings, echo=say))
 
 
 @db_app.command("upgrade")
@@ -125,34 +131,53 @@ def _logging() -> None:
     logging.getLogger("okrflow").setLevel(logging.INFO)
 
 
-def _mount_optional() -> None:
-    """Sub-commands that live beside their feature (critique, rules, ...)."""
-    import importlib
+def _live_snapshot(cycle_id: str | None) -> object:
+    """The configured database's cycle (default: the one running now), as of now, for rule dry-runs."""
+    from datetime import UTC, datetime
 
-    for module, attr, name in (
-        ("okrflow.critique.command", "app", "critique"),
-        ("rules.command", "app", "rules"),
-        ("okrflow.commands", "app", None),
-    ):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name and module.startswith(exc.name):
-                continue
-            raise
-        sub = getattr(mod, attr)
-        if name is None:
-            for cmd in sub.registered_commands:
-                app.registered_commands.append(cmd)
-        elif sub.registered_commands and len(sub.registered_commands) == 1 and not sub.registered_groups:
-            cmd = sub.registered_commands[0]
-            cmd.name = name
-            app.registered_commands.append(cmd)
-        else:
-            app.add_typer(sub, name=name)
+    from sqlalchemy import select
+
+    from okrflow.services.dashboards import current_cycle
+    from okrflow.store import make_engine, make_session_factory, unit_of_work
+    from okrflow.store.migrate import current_revision
+    from okrflow.store.snapshot import load_snapshot
+    from okrflow.store.tables import cycles, orgs
+
+    settings = load_settings()
+    now = datetime.now(UTC)
+    engine = make_engine(settings.resolved_database_url)
+    if current_revision(engine) is None:
+        raise fail(
+            "the database has no okrflow schema yet: run `okrflow db upgrade` (or `okrflow serve`), "
+            "or use --demo"
+        )
+    with unit_of_work(make_session_factory(engine)) as session:
+        if cycle_id is None:
+            org_ids = list(session.scalars(select(orgs.c.id).order_by(orgs.c.id)))
+            if len(org_ids) != 1:
+                raise fail(
+                    "pass --cycle: the database holds several organisations"
+                    if org_ids
+                    else "the database holds no organisation yet; use --demo"
+                )
+            cycle_id = current_cycle(session, org_ids[0], on=now).id
+        elif session.scalar(select(cycles.c.id).where(cycles.c.id == cycle_id)) is None:
+            raise fail(f"no cycle {cycle_id!r} in {settings.resolved_database_url.split('://')[0]} database")
+        return load_snapshot(session, cycle_id, as_of=now)
 
 
-_mount_optional()
+def _mount_features() -> None:
+    """Commands that live beside their feature: the drafting assistant, rules, import/export and more."""
+    from okrflow.commands import app as commands
+    from okrflow.critique.command import critique_command
+    from rules.command import build_app
+
+    app.command("critique")(critique_command)
+    app.registered_commands.extend(commands.registered_commands)
+    app.add_typer(build_app(_live_snapshot), name="rules")  # type: ignore[arg-type]
+
+
+_mount_features()
 
 
 def main() -> None:
@@ -160,6 +185,15 @@ def main() -> None:
         app()
     except OKRFlowError as exc:
         err.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        err.print(
+            f"[bold red]error:[/] the database failed: {reason} (is OKRFLOW_DATABASE_URL right, "
+            f"and did `okrflow db upgrade` run?)",
+            highlight=False,
+            soft_wrap=True,
+        )
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)

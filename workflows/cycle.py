@@ -128,7 +128,17 @@ class CycleWorkflow:
         return True
 
     def _stale(self, event: CycleEvent) -> bool:
-        return event.kind not in _NOT_SKIPPABLE and workflow.now() - event.at > STALE_AFTER
+        """Came due long ago (the cycle was paused or started late) and a later one supersedes it.
+
+        Phase changes always apply; the latest weekly review that is due still runs, so the
+        sheet and the flags are current when the cycle resumes.
+        """
+        now = workflow.now()
+        if event.kind in _NOT_SKIPPABLE or now - event.at <= STALE_AFTER:
+            return False
+        if event.kind is EventKind.WEEKLY_REVIEW:
+            return any(e.kind is EventKind.WEEKLY_REVIEW and event.at < e.at <= now for e in self.events)
+        return True
 
     # ------------------------------------------------------------ events
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
@@ -22,6 +23,12 @@ def quarter_start(today: date) -> date:
     return date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
 
 
+@dataclass
+class Prepared:
+    token: str | None = None  # the first admin token, when it was created by this start
+    new_cycles: list[tuple[str, str]] = field(default_factory=list)  # (org, cycle) to start running
+
+
 def prepare_database(
     settings: Settings,
     *,
@@ -29,12 +36,14 @@ def prepare_database(
     demo_people: int = 120,
     echo: Callable[[str], None] = print,
     today: date | None = None,
-) -> str | None:
+) -> Prepared:
     """Migrate; on first start load the demo org (with --demo) and create the first admin token.
 
     Returns:
-        The first admin token's plaintext when one was created now (it is also echoed once).
+        The first admin token's plaintext when one was created now (it is also echoed once), and
+        the demo cycle when it was just loaded, so that its workflow can be started.
     """
+    prepared = Prepared()
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
     factory = make_session_factory(engine)
@@ -51,12 +60,16 @@ def prepare_database(
                 seed=DEMO_SEED, people=demo_people, cycle_start=start, as_of_week=week, org_id="demo"
             )
             synthetic.write(session)
+            from okrflow.services.rollups import rebuild
+
+            rebuild(session, synthetic.org.id, synthetic.cycle.id)
+            prepared.new_cycles.append((synthetic.org.id, synthetic.cycle.id))
             has_org = True
         if not has_org:
             _bootstrap_org(session)
     with unit_of_work(factory) as session:
         if session.execute(select(func.count()).select_from(api_tokens)).scalar_one() > 0:
-            return None
+            return prepared
         admin = session.execute(
             select(people.c.org_id, people.c.id)
             .where(people.c.role == Role.ADMIN.value)
@@ -66,7 +79,8 @@ def prepare_database(
         _, plaintext = TokenStore(session).create(admin.org_id, admin.id, "first admin token")
     echo("first start: an admin API token was created. It is shown only this once; keep it safe:")
     echo(f"    {plaintext}")
-    return plaintext
+    prepared.token = plaintext
+    return prepared
 
 
 def _bootstrap_org(session: object) -> None:

@@ -11,9 +11,10 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import uvicorn
+from temporalio.client import Client
 
 from okrflow.runtime.embedded import EmbeddedTemporal
 from okrflow.runtime.settings import Settings
@@ -35,8 +36,16 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
         loop.add_signal_handler(sig, stop.set)
 
 
-async def run_serve(settings: Settings, *, echo: Callable[[str], None] = print) -> None:
-    """The embedded runtime: dev server + worker + API until a signal arrives."""
+async def run_serve(
+    settings: Settings,
+    *,
+    echo: Callable[[str], None] = print,
+    start_cycles: Sequence[tuple[str, str]] = (),
+) -> None:
+    """The embedded runtime: dev server + worker + API until a signal arrives.
+
+    ``start_cycles`` lists (org, cycle) pairs whose cycle workflow starts now (the demo's).
+    """
     from okrflow.runtime.temporal import connect
     from okrflow.runtime.worker import build_worker
 
@@ -65,6 +74,8 @@ async def run_serve(settings: Settings, *, echo: Callable[[str], None] = print) 
         stopper = asyncio.create_task(stop.wait(), name="stop")
         while not server.started and not api_task.done():  # noqa: ASYNC110 - uvicorn exposes a flag only
             await asyncio.sleep(0.05)
+        for org_id, cycle_id in start_cycles:
+            await _start_cycle(client, settings, org_id, cycle_id, echo)
         if server.started:
             echo(f"okrflow is running at http://{settings.host}:{settings.port}  (Ctrl-C to stop)")
         done, _ = await asyncio.wait({worker_task, api_task, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -117,6 +128,19 @@ async def run_worker(settings: Settings, *, echo: Callable[[str], None] = print)
     if not task.done():
         await worker.shutdown()
     await asyncio.gather(task, return_exceptions=True)
+
+
+async def _start_cycle(
+    client: Client, settings: Settings, org_id: str, cycle_id: str, echo: Callable[[str], None]
+) -> None:
+    from okrflow.domain.errors import Conflict
+    from okrflow.services.cycles import start_cycle
+
+    try:
+        started = await start_cycle(client, org_id, cycle_id, task_queue=settings.temporal_task_queue)
+        echo(f"the cycle {cycle_id} is running (workflow {started.workflow_id})")
+    except Conflict:
+        pass  # already running: a restart resumes it where it was
 
 
 def _make_app(settings: Settings, client: object) -> object:
