@@ -5,8 +5,10 @@
     python bench/critique_eval.py --check   # exit 1 unless micro-F1 >= 0.85, <= 10% false alarms, < 5 ms
 
 Prints per-code precision, recall and F1, micro-F1 and the false-alarm rate on clean drafts, for the
-development set and, separately, for the held-out set (never used to tune the rules). Timing: the median and
-p95 time to critique one draft, and its ratio to parsing the same draft (a baseline run in this process).
+development set and, separately, for the held-out set (never used to tune the rules) and the blind sets
+(blind.yaml, blind2.yaml: written by someone other than the rules' author, before reading the rules).
+Timing: the median and p95 time to critique one draft, and its ratio to parsing the same draft (a baseline
+run in this process).
 """
 
 from __future__ import annotations
@@ -31,12 +33,15 @@ from okrflow.critique.language import detect_language  # noqa: E402
 DATA = ROOT / "tests" / "data" / "critique"
 DEV = [DATA / "dev_zh.yaml", DATA / "dev_en.yaml"]
 HOLDOUT = [DATA / "holdout.yaml"]
+# Blind sets: written without looking at the rules, to estimate the score on drafts nobody tuned for.
+BLIND = [DATA / "blind.yaml"]
+BLIND2 = [DATA / "blind2.yaml"]
 REPEATS = 30
 BUDGET_MS = 5.0
 
 
 def load(paths: list[Path]) -> list[LabelledDraft]:
-    return [item for p in paths for item in load_labelled(p)]
+    return [item for p in paths if p.exists() for item in load_labelled(p)]
 
 
 def print_report(title: str, report: Report, *, misses: bool) -> None:
@@ -85,7 +90,7 @@ async def run_critic(critic: Critic, items: list[LabelledDraft]) -> list[Critiqu
     return [results[i] for i in range(len(items))]
 
 
-def llm_section(dev: list[LabelledDraft], holdout: list[LabelledDraft], *, misses: bool) -> None:
+def llm_section(sets: list[tuple[str, list[LabelledDraft]]], *, misses: bool) -> None:
     from okrflow.critique.llm import build_llm_critic  # only here: the heuristic path never imports openai
     from okrflow.runtime.settings import Settings
 
@@ -94,23 +99,25 @@ def llm_section(dev: list[LabelledDraft], holdout: list[LabelledDraft], *, misse
         return
     print(f"\n# LLM critic ({critic.model} at {critic.base_url}), merged with the heuristic findings")
 
-    async def both() -> tuple[list[Critique], list[Critique], float]:
-        # One event loop for both sets: the client's connections belong to the loop that opened them.
-        t0 = time.perf_counter()
-        critiques = await run_critic(critic, dev + holdout)
-        return critiques[: len(dev)], critiques[len(dev) :], time.perf_counter() - t0
+    everything = [item for _, items in sets for item in items]
 
-    dev_critiques, holdout_critiques, elapsed = asyncio.run(both())
-    for title, items, critiques in (
-        ("development set", dev, dev_critiques),
-        ("held-out set", holdout, holdout_critiques),
-    ):
+    async def all_sets() -> tuple[list[Critique], float]:
+        # One event loop for every set: the client's connections belong to the loop that opened them.
+        t0 = time.perf_counter()
+        critiques = await run_critic(critic, everything)
+        return critiques, time.perf_counter() - t0
+
+    all_critiques, elapsed = asyncio.run(all_sets())
+    offset = 0
+    for title, items in sets:
+        critiques = all_critiques[offset : offset + len(items)]
+        offset += len(items)
         report = score_critiques(zip(items, critiques, strict=True))
         print_report(f"LLM + heuristic, {title}", report, misses=misses)
         unavailable = sum(c.ai_unavailable for c in critiques)
         added = sum(f.source == "llm" for c in critiques for f in c.findings)
         print(f"AI unavailable for {unavailable}/{len(items)} drafts; {added} findings added by the model")
-    print(f"{elapsed / (len(dev) + len(holdout)):.2f} s per draft")
+    print(f"{elapsed / max(1, len(everything)):.2f} s per draft")
 
 
 def main() -> int:
@@ -121,22 +128,32 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 unless the heuristic meets its targets")
     args = parser.parse_args()
 
-    dev, holdout = load(DEV), load(HOLDOUT)
+    sets = [
+        (title, items)
+        for title, items in (
+            ("development set", load(DEV)),
+            ("held-out set", load(HOLDOUT)),
+            ("blind set", load(BLIND)),
+            ("second blind set", load(BLIND2)),
+        )
+        if items
+    ]
     critic = HeuristicCritic()
-    dev_report = score_critiques((item, critic.check(item.draft)) for item in dev)
-    hold_report = score_critiques((item, critic.check(item.draft)) for item in holdout)
     print("# heuristic critic")
-    print_report("development set", dev_report, misses=args.misses)
-    print_report("held-out set", hold_report, misses=args.misses)
+    reports = {}
+    for title, items in sets:
+        reports[title] = score_critiques((item, critic.check(item.draft)) for item in items)
+        print_report(title, reports[title], misses=args.misses)
+    dev_report = reports["development set"]
 
-    median, p95, parse = timing([item.draft for item in dev + holdout])
+    median, p95, parse = timing([item.draft for _, items in sets for item in items])
     print(
         f"\ntime per draft: median {median:.3f} ms, p95 {p95:.3f} ms "
         f"({median / parse:.1f}x parsing the draft, {median / BUDGET_MS:.0%} of the {BUDGET_MS:g} ms budget)"
     )
 
     if os.environ.get("OKRFLOW_LLM_BASE_URL"):
-        llm_section(dev, holdout, misses=args.misses)
+        llm_section(sets, misses=args.misses)
 
     if args.check:
         f1 = dev_report.micro[2]

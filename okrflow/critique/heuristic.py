@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from itertools import combinations
 
 from okrflow.domain.model import Direction, KRKind, Language, ObjectiveKind
@@ -30,6 +30,13 @@ MAX_KRS = 5
 UNREALISTIC_RATIO = 10.0
 
 _REACH_BEFORE = re.compile(r"(?:\bto|\breach(?:es|ed)?|\bhit|到|至|达到|为)\s*$", re.IGNORECASE)
+_SHARE_OF = re.compile(r"\s*of\s+(?!the\s+(?:target|plan|goal)|target|plan|quota|budget|goal)", re.IGNORECASE)
+# A duration that is a window for the aim, not a target: "三个月内真正融入团队", "within 90 days of joining".
+_WINDOW_AFTER = re.compile(r"^\s*(?:内|之内|以内|里)")
+_WINDOW_BEFORE = re.compile(
+    r"(?:\b(?:within|in)\s+(?:(?:the|their|our|its|your|his|her)\s+)?(?:first\s+)?|\bafter\s+)$", re.I
+)
+_YEAR_NUMBER = re.compile(r"^(?:19|20)\d\d$")
 _TARGET_VERB_BEFORE = re.compile(
     r"(?:打造|实现|达到|达成|完成|获得|新增|签约|上线|发布|交付|推出|拿下|突破|超过|做到|冲刺|"
     r"\b(?:hit|reach|achieve|ship|launch|sign|build|create|deliver|publish|grow|close|win|acquire|land|add|"
@@ -104,7 +111,13 @@ class HeuristicCritic:
         task = False
         if f.activity_lead and not f.outcome_phrase:
             task = True
-        elif f.led_by_delivery and not f.outcome_phrase and f.kr.kind is not KRKind.METRIC:
+        elif (
+            (f.led_by_delivery or (f.delivery_state and not f.measures))
+            and not f.outcome_phrase
+            and f.kr.kind is not KRKind.METRIC
+        ):
+            # A delivery, however it is worded ("Launch the portal", "Portal live"): a milestone only
+            # when dated and next to outcome KRs.
             task = not (f.dated and others_outcome)
         if task:
             add(FindingCode.KR_IS_TASK, i)
@@ -135,7 +148,7 @@ def needs_baseline(f: KRFacts) -> bool:
         return False
     if kr.kind in (KRKind.MILESTONE, KRKind.BINARY) or kr.direction is Direction.STAY_WITHIN:
         return False
-    if f.threshold and not f.change:
+    if f.bound and not f.change:
         return False
     if f.target_q is not None and f.target_q.value == 0 and not f.change_verb:
         return False  # "P0 故障数为 0": a guardrail at zero
@@ -148,8 +161,19 @@ def needs_baseline(f: KRFacts) -> bool:
     if f.change and f.measures:
         return True
     # A bare level of a metric, "交付准时率 95%": where does it stand today?
-    bare = f.target_q is not None and f.target_q.kind not in (QKind.COUNT, QKind.MULTIPLE, QKind.POINTS)
-    return bare and not (f.activity_lead or f.led_by_delivery) and bool(lx.LEVEL_METRIC_RE.search(f.text))
+    # A multiple with no change verb is the level of a ratio ("pipeline coverage 3x", "ROAS 4x").
+    level_kinds = (QKind.COUNT, QKind.POINTS) if not f.change else (QKind.COUNT, QKind.MULTIPLE, QKind.POINTS)
+    bare = f.target_q is not None and f.target_q.kind not in level_kinds
+    if not bare or f.activity_lead or f.led_by_delivery:
+        return False
+    if lx.LEVEL_METRIC_RE.search(f.text):
+        return True
+    # "95% of calls answered within 20 seconds": a share of things done, an existing metric; a dated
+    # share is a roll-out ("90% of stores on the new POS by March") and starts from nothing.
+    assert f.target_q is not None
+    return (
+        f.target_q.kind is QKind.PERCENT and not f.dated and bool(_SHARE_OF.match(f.text[f.target_q.end :]))
+    )
 
 
 def _keeps_level(f: KRFacts) -> bool:
@@ -179,16 +203,28 @@ def _unrealistic(f: KRFacts) -> str | None:
     for start, target, shown in pairs:
         if start > 0 and target / start >= UNREALISTIC_RATIO:
             return shown
+    if f.from_to is not None:
+        a, b = f.from_to
+        # A share moving past 100% ("calls answered from 64% to 110%"), unless the ratio has no ceiling (NRR).
+        if (
+            a.kind is QKind.PERCENT
+            and b.kind is QKind.PERCENT
+            and a.value <= 100 < b.value
+            and not lx.UNBOUNDED_RATIO_RE.search(f.text)
+        ):
+            return f.text[b.start : b.end]
     for q in f.measures:
         if q.kind is QKind.MULTIPLE and q.value >= UNREALISTIC_RATIO and f.change:
             return f.text[q.start : q.end]
-        before = f.text[max(0, q.start - 6) : q.start]
+        before = f.text[max(0, q.start - 12) : q.start]
         if (
             q.kind is QKind.PERCENT
             and q.value > 100
-            and lx.RATE_NOUN_RE.search(f.text)
             and not lx.UNBOUNDED_RATIO_RE.search(f.text)
-            and _REACH_BEFORE.search(before)
+            and (
+                (lx.RATE_NOUN_RE.search(f.text) and _REACH_BEFORE.search(before))
+                or _SHARE_OF.match(f.text[q.end :])  # "110% of calls answered"
+            )
         ):
             return f.text[q.start : q.end]
     return None
@@ -201,7 +237,11 @@ def _outside(f: KRFacts, first: date, last: date) -> str | None:
         if not r.deadline:
             continue
         span = r.span_in(first, last)
-        if span is not None and (span[1] < first or span[0] > last):
+        if span is None:
+            continue
+        # "10 月 1 日前" in a cycle ending September 30: due the day before, inside the cycle.
+        begins = span[0] - timedelta(days=1) if r.exclusive and r.kind == "day" else span[0]
+        if span[1] < first or begins > last:
             return f.text[r.start : r.end]
     return None
 
@@ -212,13 +252,30 @@ def _duplicates(facts: list[KRFacts]) -> list[tuple[int, int]]:
     for a, b in combinations(facts, 2):
         if b.index in found or not a.subject or not b.subject:
             continue
-        inter = len(a.subject & b.subject)
-        jaccard = inter / len(a.subject | b.subject)
-        overlap = inter / min(len(a.subject), len(b.subject))
+        sa, sb = _spell_out(a, b), _spell_out(b, a)
+        inter = len(sa & sb)
+        jaccard = inter / len(sa | sb)
+        overlap = inter / min(len(sa), len(sb))
         same_target = _same_target(a, b)
-        if jaccard >= 0.85 or (same_target is not False and (jaccard >= 0.5 or overlap >= 0.75)):
+        if (
+            jaccard >= 0.85
+            or (same_target is not False and (jaccard >= 0.5 or overlap >= 0.75))
+            # One names exactly what the other does, with a word more ("线上 bug 修复时长", "bug 修复时长"):
+            # the same metric, whatever the targets.
+            or (overlap == 1.0 and jaccard >= 0.7)
+        ):
             found[b.index] = a.index
     return sorted(found.items())
+
+
+def _spell_out(f: KRFacts, other: KRFacts) -> set[str]:
+    """``f``'s subject, with runs of words replaced by the initialism ``other`` uses ("MQL")."""
+    subject = set(f.subject)
+    for token in other.acronyms - f.subject:
+        words = f.initials.get(token)
+        if words is not None and words <= subject:
+            subject = (subject - words) | {token}
+    return subject
 
 
 def _same_target(a: KRFacts, b: KRFacts) -> bool | None:
@@ -251,6 +308,12 @@ def objective_has_metric(title: str) -> bool:
     """The objective is itself a number: "Q1 GMV 达到 1.5 亿元", "Grow revenue 25%", "营收翻一番"."""
     for q in find_quantities(title):
         if q.weak or q.kind is QKind.RANK or _describes_circumstances(title, q):
+            continue
+        if q.kind is QKind.PLAIN and _YEAR_NUMBER.match(title[q.start : q.end]):
+            continue  # "Make 2026 the year ...": a year, not a target
+        if q.kind is QKind.DURATION and (
+            _WINDOW_AFTER.match(title[q.end :]) or _WINDOW_BEFORE.search(title[: q.start])
+        ):
             continue
         if q.kind in (QKind.PERCENT, QKind.POINTS, QKind.MULTIPLE, QKind.MONEY):
             return True

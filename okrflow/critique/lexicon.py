@@ -38,7 +38,9 @@ ZH_ACTIVITY = _zh_verbs(
     "协助 配合 支持 推进 跟进 梳理 整理 准备 策划 宣讲 拜访 "
     "走访 对接 沟通 学习 阅读 输出 开会 安排 实施 执行 "
     "推广 宣传 讨论 评审 分析 收集 筹备 主持 录制 拍摄 制作 "
-    "写 做 尝试 探索 试点 启动 开始 继续 持续推进 优化完善 提供 举行 发放 讲解 辅导"
+    "写 做 尝试 探索 试点 启动 开始 继续 持续推进 优化完善 提供 举行 发放 讲解 辅导 "
+    "拨打 回访 外呼 致电 电话回访 推送 发送 群发 转发 投放 张贴 派发 巡视 巡查 督导 走访调研 慰问 家访 "
+    "打卡 报名 观摩 听课 带教 陪访 约谈 面谈 宣导 普及 动员"
 )
 EN_ACTIVITY = _en(
     "organize,organise,hold,host,run,conduct,write,draft,prepare,attend,participate "
@@ -46,11 +48,15 @@ EN_ACTIVITY = _en(
     "create,design,research,investigate,explore,study,train,educate,plan,schedule,document,refactor,help,support,"
     "assist,work on,continue,try,promote,present,give,interview,visit,meet with,review,update,implement,"
     "execute,coordinate,facilitate,brainstorm,analyze,analyse,evaluate,assess,collect,gather,record,film,produce,"
-    "kick off,start,begin,set up meetings,reach out to,contact,call,email,post,blog,tweet"
+    "kick off,start,begin,set up meetings,reach out to,contact,call,email,post,blog,tweet,send,mail,share,"
+    "distribute,circulate,phone,ring,text,message,follow up,follow up with,check in with,shadow,observe,"
+    "audit,"
+    "inspect,survey,poll,canvass,advertise,spend,sponsor,exhibit at,speak at,volunteer"
 )
 # Delivering a thing: a milestone. A task unless dated and next to outcome KRs.
 ZH_MILESTONE = _zh_verbs(
-    "上线 发布 交付 完成 落地 部署 迁移 切换 下线 开通 推出 投产 验收 发版 替换 升级 改造 接入 售罄"
+    "上线 发布 交付 完成 落地 部署 迁移 切换 下线 开通 推出 投产 验收 发版 替换 升级 改造 接入 售罄 "
+    "投入使用 投入运行 投用 投运 启用 建成 竣工 开业 落成 搬迁 迁入 交付使用 正式运行"
 )
 EN_MILESTONE = _en(
     "launch,ship,release,deliver,complete,finish,roll "
@@ -61,13 +67,53 @@ EN_MILESTONE = _en(
 ZH_ACQUIRE = _zh_verbs("签约 签下 签署 拿下 赢得 招聘 招募 入职 新签 引进 吸引")
 EN_ACQUIRE = _en("sign,close,win,acquire,land,onboard,hire,recruit,secure,attract")
 # Passing an outside check: a verifiable done-state and a result, dated or not.
-ZH_PASS = _zh_verbs("通过 获得 取得 荣获 获批 获颁")
+ZH_PASS = _zh_verbs("通过 获得 取得 荣获 获批 获颁 实现")
 EN_PASS = _en("pass,obtain,achieve,earn,get certified,become certified,be certified,receive")
-# A done-state written as a state ("站点正式上线", "clusters decommissioned", "report accepted").
-EN_DONE_STATE = _en(
-    "live,launched,shipped,released,delivered,completed,done,decommissioned,migrated,approved,accepted,certified,"
-    "signed,passed,obtained,deployed,rolled out,in production,generally available,GA,sold out,retired,sunset,"
-    "published,available,enabled,closed,finished,installed,replaced,signed off,in place,adopted by"
+# A done-state written as a state ("站点正式上线", "clusters decommissioned", "report accepted"). A delivered
+# thing ("portal live") is a milestone; a verdict from outside ("report accepted") is a result.
+EN_DELIVERY_STATE = _en(
+    "live,launched,shipped,released,delivered,completed,done,decommissioned,migrated,"
+    "deployed,rolled out,in production,generally available,GA,sold out,retired,sunset,"
+    "published,available,enabled,finished,installed,replaced,in place,adopted by,"
+    "operational,up and running,in use,in service,open for business,opened,ready for use,functional,cut over,"
+    "handed over,handed back,moved,relocated,digitised,digitized,automated,built,set up,stood up,implemented,"
+    "upgraded,configured,integrated,connected,switched over,switched off,shut down,turned off,onboarded"
+)
+EN_VERDICT_STATE = _en(
+    "approved,accepted,certified,signed,passed,obtained,signed off,awarded,granted,ratified,endorsed,"
+    "accredited,renewed"
+)
+# A result stated as done ("all P1 findings closed"): measurable, and neither a delivery nor a task.
+EN_RESULT_STATE = _en("closed,resolved,fixed,cleared,eliminated,removed,remediated,paid off,settled,filled")
+EN_DONE_STATE = f"{EN_DELIVERY_STATE}|{EN_VERDICT_STATE}|{EN_RESULT_STATE}"
+# Irregular English participles: "X built by May 1", "Y set up by June".
+EN_PARTICIPLE = (
+    r"\b(?:[a-z]{3,}ed|built|done|made|set|run|written|sent|held|taken|given|shut|split|put|"
+    r"rebuilt|rewritten|begun|drawn|chosen|sold|bought|brought|fought|won|hung|laid|paid|led|met|found)\b"
+)
+
+# Doing something that is an event or a contact: "Make 400 calls", "Complete HACCP training",
+# "每周开一次盘点会", "Community events held: 8". Activities whatever the verb in front.
+ZH_EVENT = (
+    r"会议|(?<![学协工社理董商机大])会(?![员计费所长话议])|培训|讲座|座谈|沙龙|分享|研讨|活动|拓展|团建|演练|"
+    r"例会|晨会|复盘|路演|宣讲|面试|访谈|拜访|走访|巡检|巡查|课程|公开课|直播|调研|评审会|考察"
+)
+EN_EVENT = _en(
+    "training,trainings,workshop,workshops,webinar,webinars,meeting,meetings,session,sessions,seminar,"
+    "seminars,meetup,meetups,event,events,conference,conferences,call,calls,cold call,cold calls,visit,"
+    "visits,interview,interviews,demo,demos,presentation,presentations,talk,talks,class,classes,course,"
+    "courses,lesson,lessons,drill,drills,town hall,town halls,offsite,offsites,retro,retros,retrospective,"
+    "retrospectives,one-on-one,one-on-ones,1:1,1:1s,huddle,huddles,standup,standups,stand-up,stand-ups,"
+    "roadshow,roadshows,site visit,site visits,outreach,hackathon,hackathons,clinic,clinics,open house,"
+    "open houses,fair,fairs,info session,info sessions,family night,family nights"
+)
+# Verbs that say nothing by themselves: with an event as their object, the KR is an activity.
+ZH_DO = r"(?:开(?![发通放业展始拓票店户设立创关心支销])|完成|搞|办|做|上|组织|安排|进行|参加|参与)"
+EN_DO = _en("make,do,have,complete,finish,deliver,carry out,get through,book,set up,run,hold,host,attend")
+# An event said to have happened: "events held", "trainings delivered", "培训完成".
+EN_EVENT_DONE = _en(
+    "held,run,hosted,delivered,conducted,organized,organised,completed,done,made,attended,given,taken,"
+    "organised,scheduled,booked"
 )
 
 # Moving a metric: a level is being set, so a baseline is expected.
@@ -79,7 +125,7 @@ ZH_CHANGE = _zh(
 EN_CHANGE = (
     r"\b(?:increas|rais|grow|grew|grown|boost|improv|lift|reduc|decreas|cut|lower|shorten|reach|hit|achiev|doubl|"
     r"tripl|halv|drop|shrink|shrank|expand|accelerat|climb|rise|rose|jump|slash|trim|minimi[sz]|maximi[sz]|"
-    r"declin|fall|fell)(?:e|es|ed|ing|s|ment|ement|tion|th)?\b|\b(?:up|down)\s+(?:by\s+)?(?=[\d$¥€£]|a\s|one|two|three|half)"
+    r"declin|fall|fell|uplift|gain)(?:e|es|ed|ing|s|ment|ement|tion|th)?\b|\b(?:up|down)\s+(?:by\s+)?(?=[\d$¥€£]|a\s|one|two|three|half)"
 )
 # "X to N" / "到 N" sets a level even without a verb.
 TO_TARGET = r"(?:\bto|到|至|为|→|->)\s*$"
@@ -128,7 +174,8 @@ ZH_GENERIC = _zh(
     "本季度 季度 今年 目标 达成 实现 相关 事情 东西 一切 管理 "
     "发展 成长 突破 创新 卓越 稳步 稳定 健康 高效 高质量 全力 打造 建设 成为 领先 一流 第一 最好 最佳 优秀 "
     "降本增效 提质增效 开源节流 降本 增效 提质 赋能 抓手 闭环 落实 落地 做大做强 再创佳绩 新高 新台阶 "
-    "效益 结果 成绩 Q1 Q2 Q3 Q4 上半年 下半年 个人 自己 部门 公司 整个 一起 共同"
+    "效益 结果 成绩 Q1 Q2 Q3 Q4 上半年 下半年 个人 自己 部门 公司 整个 一起 共同 "
+    "搞好 搞上去 搞起来 搞定 管起来 管好 抓好 抓起来 弄好 上去 起来 拉满 到位 一把 再上"
 )
 # Nouns every team has: an objective made only of these and generic words says nothing about direction.
 ZH_GENERIC_NOUNS = _zh(
@@ -158,7 +205,9 @@ EN_GENERIC = _words(
     "profit numbers metrics kpis kpi outcomes progress company department whole entire my me i you your "
     "together forward ahead higher faster bigger much lot "
     "lots real really truly high impact deliver value "
-    "strive aim achieve become amazing outstanding superb fantastic"
+    "strive aim achieve become amazing outstanding superb fantastic "
+    "crush crushing nail nailing smash smashing rock rocking kill killing it sort sorted fix fixed level "
+    "push hard big huge awesome again even way ways lets let's"
 )
 
 ZH_VAGUE_INTENSIFIER = _zh("显著 大幅 明显 进一步 持续 全面 有效 大大 极大 更加 稳步")
@@ -169,17 +218,23 @@ LEVEL_METRIC = (
     r"可用性|稳定性|净推荐值|"
     r"\b(?:NPS|CSAT|MAU|DAU|WAU|ARR|MRR|GMV|CTR|LTV|CAC|ROI|ROAS|AOV|ARPU|DSO|MTTR|MTBF|NRR|GRR|eNPS|CES)\b|"
     r"\b(?:rate|share|ratio|score|retention|churn|revenue|margin|latency|uptime|availability|satisfaction|"
-    r"conversion|time|duration|cost|costs|spend|velocity|throughput)\b"
+    r"conversion|time|duration|cost|costs|spend|velocity|throughput|coverage|rating|average|avg|median|yield|"
+    r"OEE|utili[sz]ation|occupancy|attendance|adoption|engagement|accuracy|productivity|turnaround|size)\b|"
+    r"平均|均值|良率|出勤|人效|坪效|周转|覆盖"
 )
 
 # Nouns that name a bounded ratio: above 100% is impossible.
 RATE_NOUN = (
     r"覆盖率|准确率|占比|满意度|可用性|留存率|转化率|成功率|合格率|通过率|渗透率|完读率|点击率|覆盖|份额|"
     r"\b(?:coverage|accuracy|share|availability|uptime|satisfaction|conversion|success\s+rate|pass\s+rate|"
-    r"click[\s-]*through|CTR|adoption|penetration|open\s+rate)\b"
+    r"click[\s-]*through|CTR|adoption|penetration|open\s+rate|rate|attendance|completion|compliance)\b|率"
 )
 # Ratios that do go past 100%: net revenue retention, ROI, growth, target attainment.
-UNBOUNDED_RATIO = r"净收入留存|净留存|增长率|增速|完成率|达成率|回报率|\b(?:net|NRR|growth|attainment|ROI)\b"
+UNBOUNDED_RATIO = (
+    r"净收入留存|净留存|增长率|增速|回报率|溢价率|增幅|涨幅|倍率|杠杆率|(?:目标|任务|指标|计划|业绩|销售|预算|KPI|营收|收入|回款|销量)\S{0,4}(?:完成率|达成率)|"
+    r"\b(?:net|NRR|growth|attainment|ROI|ROAS|markup|YoY|index|return|premium|leverage)\b|"
+    r"\bof\s+(?:the\s+)?(?:target|plan|quota|budget|goal|forecast|last\s+year|baseline|capacity)\b"
+)
 
 # Names of the same metric, so that "MAU 达到 80 万" and "月活跃用户从 50 万增长到 80 万" compare.
 METRIC_SYNONYMS: list[tuple[re.Pattern[str], str]] = [
@@ -196,6 +251,10 @@ METRIC_SYNONYMS: list[tuple[re.Pattern[str], str]] = [
         (r"年度经常性收入|\bannual\s+recurring\s+revenue\b|\bARR\b", " arr "),
         (r"月度经常性收入|\bmonthly\s+recurring\s+revenue\b|\bMRR\b", " mrr "),
         (r"点击率|\bclick[\s-]*through(?:\s+rate)?\b|\bCTR\b", " ctr "),
+        (r"(?:续费|续订|续约|续签)(?:率|比例|占比)|\brenewal\s+rate\b", " renewal "),
+        # Words for "how long" and "what share": "修复时长" and "修复时间", "续订比例" and "续订率" compare.
+        (r"时长|时间|耗时|用时|历时", "时长"),
+        (r"比例|比率|比重|占比", "率"),
     )
 ]
 
@@ -229,6 +288,14 @@ ACTIVITY_RE = compile_any(ZH_ACTIVITY, EN_ACTIVITY)
 MILESTONE_RE = compile_any(ZH_MILESTONE, EN_MILESTONE)
 ACQUIRE_RE = compile_any(ZH_ACQUIRE, EN_ACQUIRE)
 DONE_STATE_RE = compile_any(EN_DONE_STATE)
+DELIVERY_STATE_RE = compile_any(EN_DELIVERY_STATE)
+PARTICIPLE_RE = re.compile(EN_PARTICIPLE, re.IGNORECASE)
+EVENT_RE = compile_any(ZH_EVENT, EN_EVENT)
+DO_EVENT_RE = re.compile(
+    rf"^(?:{ZH_DO}[^，,。；;]{{0,10}}?(?:{ZH_EVENT})|{EN_DO}(?:\s+\S+){{0,5}}?\s+{EN_EVENT})", re.IGNORECASE
+)
+EVENT_DONE_RE = re.compile(rf"{EN_EVENT}\s+(?:\w+\s+)?{EN_EVENT_DONE}", re.IGNORECASE)
+ZH_MILESTONE_RE = re.compile(ZH_MILESTONE)
 PASS_RE = compile_any(ZH_PASS, EN_PASS)
 ZH_VERB_ANYWHERE_RE = compile_any(ZH_MILESTONE, ZH_ACQUIRE, ZH_PASS)
 # What may stand before a Chinese verb that still leads the KR: 全员完成, 每周输出, 累计拜访.

@@ -66,6 +66,15 @@ _STANDARD_RE = re.compile(
     r"Python|Java|JDK|Node(?:\.js)?|Web|Wi-?Fi|Level|Tier|Type|Phase|Stage|Gen|Series|Version|Ver|Sprint|MDR|"
     r"Article|Section|Chapter)\s?-?\d[\d.]*\b"
 )
+# A number that names something rather than counts it: "line 3", "season 2", "ward #6", "No. 5", "3 号线",
+# "二号楼", "12345 热线", "110 报警电话".
+_LABEL_RE = re.compile(
+    r"(?i)\b(?:line|season|episode|chapter|book|part|volume|vol\.|building|bldg|ward|gate|dock|bay|lane|aisle|"
+    r"store|branch|plant|factory|warehouse|route|bus|flight|room|floor|suite|wing|block|zone|district|precinct|"
+    r"station|terminal|pier|platform|grade|year|class|cohort|batch|wave|release|sprint|squad|pod|cell|"
+    r"no\.)\s?#?\d+[A-Za-z]?\b(?!\s?(?:%|percent|pp|points?|x|times))|(?<!\w)#\d+\b|"
+    r"(?<![\d.])\d+\s?(?=号(?!召)|(?:报警|服务|客服|投诉|举报|咨询|急救|求助)?(?:热线|专线|电话))"
+)
 _RATIO_RE = re.compile(r"\b\d+\s?[:/]\s?\d+\b(?!\s?%)")  # 1:1, 24/7, 9:00
 _VERSION_RE = re.compile(r"\b\d+(?:\.\d+){2,}\b|\b\d+(?:\.\d+)?\s?(?=版本?|代|期工程)")  # 1.2.3, 2.0 版
 # A number glued to letters on its left (P99, v2, FY26, H5, K8s, SOC2) is an identifier.
@@ -97,6 +106,7 @@ def mask_non_quantities(text: str) -> str:
         blank(ref.start, ref.end)
     for pattern in (
         _STANDARD_RE,
+        _LABEL_RE,
         _RATIO_RE,
         _VERSION_RE,
         _LEFT_GLUED_RE,
@@ -163,7 +173,7 @@ _FRACTION = re.compile(
     r"(?i)\b(?:by|in|to)\s+(?P<frac>(?:a|one)\s+third|two\s+thirds|(?:a|one)\s+quarter|three\s+quarters|half|a\s+half)\b"
 )
 _EN_MULTIPLE_VERB = re.compile(
-    r"(?i)\b(?P<verb>doubl(?:e|es|ed|ing)|tripl(?:e|es|ed|ing)|halv(?:e|es|ed|ing))\b"
+    r"(?i)\b(?P<verb>doubl(?:e|es|ed|ing)|tripl(?:e|es|ed|ing)|halv(?:e|es|ed|ing)|twice|thrice)\b"
 )
 _ZH_MULTIPLE = re.compile(r"翻(?P<n>[一两二三四])?番|翻倍|减半|(?:一|过)半|半数")
 _ZH_ZERO = re.compile(
@@ -173,6 +183,9 @@ _RANK = re.compile(
     rf"(?i)\b(?:top|TOP)\s?-?(?P<n>\d+)\b|"
     rf"(?<![当目之以提此先从向眼年月日天周])前\s?(?P<zn>\d+|[{CN_NUMERAL}]+)(?=\s*(?:名|强|位|$|[，。,.;；、）)]))"
 )
+
+# English ordinals (9th grade, the 3rd shift) rank things; they are not amounts.
+_EN_ORDINAL = re.compile(r"(?i)\b\d+(?:st|nd|rd|th)\b")
 
 _FRACTION_VALUE = {"third": 100 / 3, "thirds": 200 / 3, "quarter": 25.0, "quarters": 75.0, "half": 50.0}
 _EN_MAG = {"k": 1e3, "K": 1e3, "m": 1e6, "M": 1e6, "mn": 1e6, "B": 1e9, "bn": 1e9, "w": 1e4, "W": 1e4}
@@ -246,8 +259,9 @@ def find_quantities(text: str, *, masked: str | None = None) -> list[Quantity]:
         value = float(raw) if raw.isdigit() else cn_to_number(raw)
         if value is not None:
             add(Quantity(value, QKind.RANK, "rank", m.start(), m.end()))
-    for m in _ZH_ORDINAL_RE.finditer(m_text):
-        add(Quantity(1.0, QKind.RANK, "ordinal", m.start(), m.end(), weak=True))
+    for pattern in (_ZH_ORDINAL_RE, _EN_ORDINAL):
+        for m in pattern.finditer(m_text):
+            add(Quantity(1.0, QKind.RANK, "ordinal", m.start(), m.end(), weak=True))
     for m in _ZH_ZERO.finditer(m_text):
         add(Quantity(0.0, QKind.PLAIN, "", m.start(), m.end()))
     for m in _ZH_MULTIPLE.finditer(m_text):
@@ -263,7 +277,13 @@ def find_quantities(text: str, *, masked: str | None = None) -> list[Quantity]:
         add(Quantity(value, QKind.PERCENT, "%", m.start("frac"), m.end("frac")))
     for m in _EN_MULTIPLE_VERB.finditer(m_text):
         verb = m.group("verb").lower()
-        value = 2.0 if verb.startswith("doubl") else 3.0 if verb.startswith("tripl") else 0.5
+        value = (
+            2.0
+            if verb.startswith(("doubl", "twice"))
+            else 3.0
+            if verb.startswith(("tripl", "thrice"))
+            else 0.5
+        )
         add(Quantity(value, QKind.MULTIPLE, "x", m.start(), m.end()))
     for m in _ARABIC.finditer(m_text):
         try:

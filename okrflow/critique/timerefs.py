@@ -1,14 +1,16 @@
 """Dates and periods written in OKR text: "9 月 15 日前", "6 月底", "2026-03-31", "by June 15", "end of
-March", "Q3", "第二季度", "下半年", and times of day ("6am", "上午 10 点") that are not dates at all.
+March", "Q3", "第二季度", "下半年", "年底前", "by end of year", "next quarter", "明年", and times of day
+("6am", "上午 10 点") that are not dates at all.
 
-A reference without a year is resolved against the cycle it is read in (``TimeRef.span_in``).
+A reference without a year is resolved against the cycle it is read in (``TimeRef.span_in``); "next year" and
+"next quarter" are relative to the cycle.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
@@ -51,6 +53,11 @@ class TimeRef:
     baseline: bool = False  # preceded by "from", "since", "较": a reference point, not a deadline
     # A day, or a period written as when something is due ("by June", "Q3 前", "6 月上线").
     deadline: bool = False
+    # Years after the cycle's ("next year", "明年": 1), or quarters after its end ("next quarter": 1).
+    years_after: int | None = None
+    quarters_after: int | None = None
+    # "10 月 1 日前", "before October 1": the day itself is already too late.
+    exclusive: bool = False
 
     def span_in(self, cycle_start: date, cycle_end: date) -> tuple[date, date] | None:
         """The calendar days this reference covers, its year taken from the cycle when not written.
@@ -60,6 +67,13 @@ class TimeRef:
         """
         if self.kind == "time_of_day" or (self.month is None and self.kind != "year"):
             return None
+        if self.quarters_after is not None:
+            # The three months after the cycle's last month (and on, for quarters_after > 1).
+            first = _month_start(cycle_end, 3 * self.quarters_after - 2)
+            last = _month_start(first, 2)
+            return first, date(last.year, last.month, calendar.monthrange(last.year, last.month)[1])
+        if self.years_after is not None:
+            return self._span(cycle_start.year + self.years_after)
         years = [self.year] if self.year else sorted({cycle_start.year, cycle_end.year})
         if not self.year:
             years = [years[0] - 1, *years, years[-1] + 1]
@@ -98,6 +112,8 @@ _DEADLINE_BEFORE = re.compile(
 _DEADLINE_AFTER = re.compile(
     r"^\s*(?:前|之前|以前|底|末|内|以内|完成|上线|发布|交付|实现|达到|达成|落地|启动|开始|结束|截止|正式)"
 )
+_BEFORE_DAY = re.compile(r"(?i)\b(?:before|prior\s+to|ahead\s+of)\s*(?:the\s+)?$")
+_BEFORE_DAY_AFTER = re.compile(r"^\s*(?:前|之前|以前)")
 _BASELINE_BEFORE = re.compile(r"(?i)(?:\bfrom|\bsince|\bcompared\s+(?:to|with)|\bvs\.?|较|相比|比|自|从)\s*$")
 
 _ISO_DATE = re.compile(r"(?<!\d)(?P<y>20\d{2})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)")
@@ -132,7 +148,16 @@ _EN_MONTH = re.compile(
     r"(?P<mon>January|February|March|April|May|June|July|August|September|October|November|December)\b"
     r"(?:\s+(?P<y>20\d{2}))?"
 )
-_EN_YEAR = re.compile(r"(?i)\b(?:in|by|for|during|of|end\s+of|FY)\s*(?P<y>20\d{2})\b")
+_EN_YEAR = re.compile(r"(?i)\b(?:in|by|for|during|of|FY)\s*(?P<y>20\d{2})\b")
+# The end or middle of a year, named rather than dated: "年底前", "by end of year", "year-end", "end of 2026",
+# "年中". They are deadlines only when written as one ("by ...", "...前"): "year-end close" names a process.
+_YEAR_POINT = re.compile(
+    r"(?i)(?:(?P<y>20\d{2})\s*年?\s*|(?P<this>今年|本年度?)\s*)?(?P<zh>年底|年末|年终|岁末|年中)|"
+    r"\b(?:(?:the\s+)?(?P<en>end|close|middle|mid)[\s-]+of[\s-]+(?:the[\s-]+)?(?:(?:this|fiscal|calendar)[\s-]+)?"
+    r"(?:year|(?P<y2>20\d{2}))|(?P<en2>year[\s-]?end|mid[\s-]?year|EOY)|(?:(?P<y3>20\d{2})\s+)?(?P<en3>year[\s-]end))\b"
+)
+# Periods counted from the cycle: "next quarter", "下季度", "next year", "明年".
+_NEXT = re.compile(r"(?i)\bnext\s+(?P<en>quarter|year)\b|(?P<zh>下个?季度|下一季度|明年|来年|下一年)")
 _TIME_OF_DAY = re.compile(
     r"(?i)\b\d{1,2}(?::\d{2})?\s?(?:am|pm|a\.m\.|p\.m\.)(?![A-Za-z])|\b\d{1,2}:\d{2}\b|\bnoon\b|\bmidnight\b|"
     r"(?:上午|下午|早上|早晨|晚上|凌晨|中午)\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[点时](?:\s*\d{1,2}\s*分)?|"
@@ -160,18 +185,22 @@ def find_time_refs(text: str) -> list[TimeRef]:
             taken[i] = True
         before = text[max(0, start - 16) : start]
         baseline = bool(_BASELINE_BEFORE.search(before))
+        named = bool(kw.pop("named", False))  # a named point in time: due only when written as due
         deadline = (
             not baseline
             and kw["kind"] != "time_of_day"
             and (
-                (kw["kind"] == "day")
+                (kw["kind"] == "day" and not named)
                 or bool(_DEADLINE_BEFORE.search(before))
                 or bool(_DEADLINE_AFTER.match(text[end : end + 4]))
                 or m.groupdict().get("prep") is not None
                 or m.groupdict().get("pos") is not None
             )
         )
-        refs.append(TimeRef(start, end, baseline=baseline, deadline=deadline, **kw))  # type: ignore[arg-type]
+        exclusive = bool(_BEFORE_DAY.search(before) or _BEFORE_DAY_AFTER.match(text[end : end + 3]))
+        refs.append(
+            TimeRef(start, end, baseline=baseline, deadline=deadline, exclusive=exclusive, **kw)  # type: ignore[arg-type]
+        )
 
     for m in _TIME_OF_DAY.finditer(text):
         add(m, kind="time_of_day")
@@ -213,12 +242,58 @@ def find_time_refs(text: str) -> list[TimeRef]:
             add(m, kind="day", year=_year(m.group("y")), month=mon, day=-1)
         else:
             add(m, kind="month", year=_year(m.group("y")), month=mon)
+    for m in _YEAR_POINT.finditer(text):
+        year = _year(m.group("y") or m.group("y2") or m.group("y3"))
+        point = (m.group("zh") or m.group("en") or m.group("en2") or m.group("en3") or "").lower()
+        if point in ("年中", "middle", "mid") or point.startswith("mid"):
+            add(m, kind="day", year=year, month=6, day=30, named=True)
+        else:
+            add(m, kind="day", year=year, month=12, day=-1, named=True)
+    for m in _NEXT.finditer(text):
+        period = (m.group("en") or m.group("zh")).lower()
+        if "季" in period or period == "quarter":
+            add(m, kind="quarter", month=1, months=3, quarters_after=1, named=True)
+        else:
+            add(m, kind="year", month=1, months=12, years_after=1, named=True)
     for pattern in (_ZH_YEAR, _EN_YEAR):
         for m in pattern.finditer(text):
             add(m, kind="year", year=int(m.group("y")), month=1, months=12)
     refs.sort(key=lambda r: r.start)
-    return refs
+    return _join_next_year(text, refs)
+
+
+def _join_next_year(text: str, refs: list[TimeRef]) -> list[TimeRef]:
+    """A date written with "next year" ("明年 3 月前", "in March next year") is in the next year."""
+    out: list[TimeRef] = []
+    for r in refs:
+        prev = out[-1] if out else None
+        if prev is not None and not text[prev.end : r.start].strip(" ,，的in"):
+            year_ref, dated = (prev, r) if prev.years_after is not None else (r, prev)
+            if (
+                year_ref.years_after is not None
+                and year_ref.kind == "year"
+                and dated.year is None
+                and dated.years_after is None
+                and dated.quarters_after is None
+                and dated.kind in ("day", "month", "quarter", "half")
+            ):
+                out[-1] = replace(
+                    dated,
+                    start=prev.start,
+                    end=r.end,
+                    years_after=year_ref.years_after,
+                    deadline=dated.deadline or year_ref.deadline,
+                )
+                continue
+        out.append(r)
+    return out
 
 
 def _year(text: str | None) -> int | None:
     return int(text) if text else None
+
+
+def _month_start(day: date, months_later: int) -> date:
+    """The first day of the month ``months_later`` months after ``day``'s month."""
+    index = day.year * 12 + day.month - 1 + months_later
+    return date(index // 12, index % 12 + 1, 1)

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from okrflow.critique import HeuristicCritic, detect_language
-from okrflow.critique.evaluation import load_labelled, score_critiques
+from okrflow.critique.evaluation import LabelledDraft, load_labelled, score_critiques
 from okrflow.domain.model import Language
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "critique"
@@ -51,3 +53,30 @@ def test_the_report_counts_what_was_found_missed_and_invented() -> None:
     assert report.per_code("NO_OWNER")[:3] == (0.0, 0.0, 0.0)
     assert report.micro == (1 / 3, 1 / 2, 0.4)
     assert report.false_alarm_rate == 1.0
+
+
+BLIND = load_labelled(DATA / "blind.yaml")
+BLIND2 = load_labelled(DATA / "blind2.yaml")
+
+
+@pytest.mark.parametrize(("items", "at_least"), [(BLIND, 80), (BLIND2, 30)], ids=["blind", "blind2"])
+def test_the_blind_sets_are_half_chinese_a_third_clean_and_label_krs_that_exist(
+    items: list[LabelledDraft], at_least: int
+) -> None:
+    chinese = sum(detect_language(item.draft.texts()) is Language.ZH for item in items)
+    assert len(items) >= at_least
+    assert chinese == len(items) / 2
+    assert 0.25 <= sum(item.clean for item in items) / len(items) <= 0.4
+    assert len({item.draft.id for item in items}) == len(items)
+    for item in items:
+        for _, target in item.expected:
+            assert target == "objective" or int(target) < len(item.draft.key_results), item.draft.id
+
+
+def test_the_heuristic_critic_keeps_what_the_first_blind_set_taught_it() -> None:
+    """blind.yaml revealed classes of phrasing the rules missed; they were fixed, so it guards against
+    regressions. blind2.yaml is the honest estimate for unseen drafts and has no score target here."""
+    critic = HeuristicCritic()
+    report = score_critiques((item, critic.check(item.draft)) for item in BLIND)
+    assert report.micro[2] >= 0.9, report.misses
+    assert report.false_alarm_rate <= 0.10, report.misses
