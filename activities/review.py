@@ -1,11 +1,15 @@
 """Activities of the weekly review: plan the batches, review a batch of teams, publish.
 
-A batch loads the snapshot of its teams, computes facts, evaluates the published rule set,
-writes flags and evaluation errors, advances escalation ladders, stores the teams' weekly
-sheets and leaves one digest item per person and event. ``publish_review`` folds the items
-into one digest per person. Everything a batch writes commits in one transaction together
-with its result (``ActivityKeyStore.run_once``), so a retried batch returns the first result
-and writes nothing twice.
+A batch takes its teams' slice of the review's shared work (the cycle loaded, its facts
+computed and the published rule set evaluated once per worker, ``activities.review_shared``),
+writes flags and evaluation errors, advances its subjects' escalation ladders, stores the
+teams' weekly sheets and leaves one digest item per person and event
+(``activities.review_digests``). ``publish_review`` folds the items into one digest per person.
+
+Everything a batch writes commits in one transaction together with its result
+(``ActivityKeyStore.run_once``), so a retried batch returns the first result and writes
+nothing twice. What needs no stored state (flags, sheets) is computed before that transaction
+opens, the ladders inside it.
 """
 
 from __future__ import annotations
@@ -13,14 +17,30 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from activities.notices import notice
+from activities.review_digests import (
+    CONSULTATION_TARGET,
+    digest_lines,
+    digest_notice,
+    flag_items,
+    owners_of,
+    rung_items,
+)
+from activities.review_shared import (
+    SUBJECT_OF_SCOPE,
+    ReviewCache,
+    ReviewKey,
+    SharedReview,
+    build_shared,
+)
 from okrflow.domain.model import (
     Consultation,
     Escalation,
@@ -45,11 +65,13 @@ from okrflow.store import (
     RuleEvaluationError,
     RuleSetStore,
     SheetStore,
+    make_session_factory,
     unit_of_work,
 )
+from okrflow.store.base import gc_paused
 from okrflow.store.digests import DigestItem, DigestStore
 from okrflow.store.snapshot import load_snapshot
-from okrflow.store.tables import teams
+from okrflow.store.tables import escalations, people, teams
 from rules.engine import CompiledRuleSet, EvaluationResult, evaluate_facts
 from rules.facts import compute_facts
 from rules.ladder import FiredRung, LadderState, advance_ladders
@@ -70,15 +92,6 @@ from workflows.messages import (
 )
 
 TEAMS_PER_BATCH = 40
-CONSULTATION_TARGET = "consultation"
-_SUBJECT_OF_SCOPE = {
-    Scope.KEY_RESULT: SubjectType.KEY_RESULT,
-    Scope.OBJECTIVE: SubjectType.OBJECTIVE,
-    Scope.TASK: SubjectType.TASK,
-    Scope.PERSON: SubjectType.PERSON,
-    Scope.TEAM: SubjectType.TEAM,
-    Scope.CYCLE: SubjectType.CYCLE,
-}
 
 
 def review_key(org_id: str, cycle_id: str, week: int) -> str:
@@ -90,7 +103,10 @@ class ReviewActivities:
         self, session_factory: sessionmaker[Session], *, read_factory: sessionmaker[Session] | None = None
     ) -> None:
         self.sessions = session_factory
-        self.reads = read_factory or session_factory
+        # Reads (the whole-cycle load above all) must not hold SQLite's write lock.
+        self.reads = _read_only(read_factory or session_factory)
+        # The batches of a review share one load and evaluation of the cycle per worker.
+        self.shared = ReviewCache()
 
     # ------------------------------------------------------------ plan
 
@@ -115,27 +131,52 @@ class ReviewActivities:
             "org" if input.org_level else hashlib.sha256("|".join(input.team_ids).encode()).hexdigest()[:16]
         )
         key = f"{review_key(input.org_id, input.cycle_id, input.week)}:batch:{part}"
+        with unit_of_work(self.reads) as session:
+            done = ActivityKeyStore(session).result(key)
+        if done is not None:  # a retry of a batch that committed: nothing to compute
+            return ReviewBatchResult.model_validate(done)
+        # The reading and computing happen before the write transaction opens, so that on
+        # SQLite (one writer at a time) other batches can write meanwhile.
+        with gc_paused():
+            prepared = self._prepare(input)
         with unit_of_work(self.sessions) as session:
             done = ActivityKeyStore(session).run_once(
-                key, lambda: self._review_batch(session, input), at=input.as_of
+                key, lambda: self._write_batch(session, input, prepared), at=input.as_of
             )
         return ReviewBatchResult.model_validate(done)
 
-    def _review_batch(self, session: Session, input: ReviewBatchInput) -> ReviewBatchResult:
-        compiled = self._rules(session, input.org_id, input.rule_set_version)
+    def _shared(self, input: ReviewBatchInput, compiled: CompiledRuleSet | None = None) -> SharedReview:
+        key = ReviewKey(
+            org_id=input.org_id,
+            cycle_id=input.cycle_id,
+            week=input.week,
+            as_of=input.as_of,
+            phase=input.phase,
+            rule_set_version=input.rule_set_version,
+        )
+
+        def build() -> SharedReview:
+            with unit_of_work(self.reads) as session:
+                rules = compiled or self._rules(session, input.org_id, input.rule_set_version)
+                snapshot = load_snapshot(session, input.cycle_id, as_of=input.as_of, org_id=input.org_id)
+            return build_shared(key, snapshot, rules)
+
+        return self.shared.get(key, build)
+
+    def _prepare(self, input: ReviewBatchInput) -> _Prepared | None:
+        """What a batch writes that needs no stored state: flags, their digest lines, sheets."""
         if input.org_level:
-            scopes = {Scope.CYCLE} & compiled.scopes(week=input.week, phase=input.phase)
-            if not scopes:
-                return ReviewBatchResult()
-            snapshot = load_snapshot(session, input.cycle_id, as_of=input.as_of, org_id=input.org_id)
+            with unit_of_work(self.reads) as session:
+                compiled = self._rules(session, input.org_id, input.rule_set_version)
+            if Scope.CYCLE not in compiled.scopes(week=input.week, phase=input.phase):
+                return None
+            shared = self._shared(input, compiled)
             subjects: dict[Scope, set[str] | None] = {Scope.CYCLE: None}
         else:
-            scopes = compiled.scopes(week=input.week, phase=input.phase) - {Scope.CYCLE}
-            snapshot = load_snapshot(
-                session, input.cycle_id, as_of=input.as_of, team_ids=input.team_ids, org_id=input.org_id
-            )
-            subjects = _batch_subjects(snapshot, set(input.team_ids))
-        result = _evaluate(compiled, snapshot, input, scopes, subjects)
+            shared = self._shared(input)
+            subjects = shared.subjects(input.team_ids)
+        result = shared.verdicts(None if input.org_level else input.team_ids)
+        snapshot = shared.snapshot
         flags = [
             hit.to_flag(
                 id=_flag_id(input, hit.rule_id, hit.subject_id),
@@ -146,40 +187,57 @@ class ReviewActivities:
             )
             for hit in result.flags
         ]
-        store = FlagStore(session)
-        store.add_many(flags)
-        store.add_errors(
-            [
-                RuleEvaluationError(
-                    id=_flag_id(input, e.rule_id, e.subject_id, "error"),
-                    org_id=input.org_id,
-                    cycle_id=input.cycle_id,
-                    week=input.week,
-                    rule_id=e.rule_id,
-                    rule_version=e.rule_version,
-                    subject_type=e.subject_type,
-                    subject_id=e.subject_id,
-                    message=e.message,
-                    created_at=input.as_of,
-                )
-                for e in result.errors
-            ]
+        errors = [
+            RuleEvaluationError(
+                id=_flag_id(input, e.rule_id, e.subject_id, "error"),
+                org_id=input.org_id,
+                cycle_id=input.cycle_id,
+                week=input.week,
+                rule_id=e.rule_id,
+                rule_version=e.rule_version,
+                subject_type=e.subject_type,
+                subject_id=e.subject_id,
+                message=e.message,
+                created_at=input.as_of,
+            )
+            for e in result.errors
+        ]
+        sheets = {} if input.org_level else _sheets(shared, input, flags, subjects)
+        return _Prepared(
+            shared=shared,
+            subjects=subjects,
+            result=result,
+            flags=flags,
+            errors=errors,
+            flag_items=flag_items(snapshot, input, flags),
+            sheets=sheets,
         )
-        fired, open_count = self._ladders(session, input, compiled, result, subjects)
+
+    def _write_batch(
+        self, session: Session, input: ReviewBatchInput, prepared: _Prepared | None
+    ) -> ReviewBatchResult:
+        if prepared is None:
+            return ReviewBatchResult()
+        store = FlagStore(session)
+        store.add_many(prepared.flags)
+        store.add_errors(prepared.errors)
+        fired, open_count = self._ladders(session, input, prepared)
         consultations = [_consultation_request(r) for r in fired if r.target == CONSULTATION_TARGET]
-        items = _flag_items(snapshot, input, flags) + _rung_items(session, snapshot, input, fired)
+        shared = prepared.shared
+        items = prepared.flag_items + rung_items(shared.snapshot, shared.directory, input, fired)
         DigestStore(session).add_many(items)
-        sheets = 0
-        if not input.org_level:
-            sheets = self._sheets(session, snapshot, input, flags)
+        SheetStore(session).put_many(
+            input.org_id, input.cycle_id, input.week, prepared.sheets, at=input.as_of
+        )
+        flags = prepared.flags
         return ReviewBatchResult(
             flags=sum(1 for f in flags if f.mode is RuleMode.ACTIVE),
             monitor_flags=sum(1 for f in flags if f.mode is RuleMode.MONITOR),
-            evaluation_errors=len(result.errors),
+            evaluation_errors=len(prepared.errors),
             rungs_fired=len(fired),
             open_escalations=open_count,
             consultations=consultations,
-            sheets=sheets,
+            sheets=len(prepared.sheets),
         )
 
     def _rules(self, session: Session, org_id: str, version: int | None) -> CompiledRuleSet:
@@ -189,33 +247,55 @@ class ReviewActivities:
         return compile_source(published.source, source=f"rules v{version}", org_id=org_id, version=version)
 
     def _ladders(
-        self,
-        session: Session,
-        input: ReviewBatchInput,
-        compiled: CompiledRuleSet,
-        result: EvaluationResult,
-        subjects: Mapping[Scope, set[str] | None],
+        self, session: Session, input: ReviewBatchInput, prepared: _Prepared
     ) -> tuple[list[FiredRung], int]:
+        """Advance the batch's ladders from their stored state (read in the write transaction)."""
         store = EscalationStore(session)
-        wanted = {s for ids in subjects.values() if ids is not None for s in ids}
-        existing = [
-            e
-            for e in store.list_for_cycle(input.org_id, input.cycle_id, status=EscalationStatus.OPEN)
-            if (input.org_level and e.subject_type is SubjectType.CYCLE)
-            or (not input.org_level and e.subject_id in wanted)
-        ]
+        if input.org_level:
+            existing = [
+                e
+                for e in store.list_open_for_subjects(input.org_id, input.cycle_id, [input.cycle_id])
+                if e.subject_type is SubjectType.CYCLE
+            ]
+        else:
+            # Ask only about subjects of the kinds that have open ladders (key results, people...),
+            # not about thousands of tasks that have none.
+            c = escalations.c
+            laddered = set(
+                session.scalars(
+                    select(c.subject_type)
+                    .distinct()
+                    .where(
+                        c.org_id == input.org_id,
+                        c.cycle_id == input.cycle_id,
+                        c.status == EscalationStatus.OPEN,
+                    )
+                )
+            )
+            wanted = {
+                s
+                for scope, ids in prepared.subjects.items()
+                if ids is not None and SUBJECT_OF_SCOPE[scope] in laddered
+                for s in ids
+            }
+            existing = store.list_open_for_subjects(input.org_id, input.cycle_id, wanted)
         by_key = {(e.rule_id, e.subject_id): e for e in existing}
         advance = advance_ladders(
-            [LadderState.from_escalation(e) for e in existing], result, compiled, week=input.week
+            [LadderState.from_escalation(e) for e in existing],
+            prepared.result,
+            prepared.shared.compiled,
+            week=input.week,
         )
+        changed: dict[str, dict[str, Any]] = {}
+        added: list[Escalation] = []
         for state in advance.states:
             old = by_key.get(state.key)
             values = state.model_dump(exclude={"rule_id", "subject_type", "subject_id"})
             if old is not None:
                 if old.updated_week != state.updated_week:
-                    store.update(input.org_id, old.id, values)
+                    changed[old.id] = values
             elif state.status is EscalationStatus.OPEN:
-                store.add(
+                added.append(
                     Escalation(
                         id=_flag_id(input, state.rule_id, state.subject_id, "esc"),
                         org_id=input.org_id,
@@ -226,28 +306,10 @@ class ReviewActivities:
                         **values,
                     )
                 )
+        store.update_many(input.org_id, changed)
+        store.add_many(added)
         open_count = sum(1 for s in advance.states if s.status is EscalationStatus.OPEN)
         return list(advance.fired), open_count
-
-    def _sheets(
-        self, session: Session, snapshot: CycleSnapshot, input: ReviewBatchInput, flags: list[Flag]
-    ) -> int:
-        store = SheetStore(session)
-        in_ignition = input.week <= snapshot.cycle.cadence.decomposition_weeks
-        ignition = ignition_items(snapshot, over_capacity=_over_capacity(flags)) if in_ignition else None
-        for team_id in input.team_ids:
-            sheet = build_weekly_sheet(
-                snapshot, week=input.week, team_id=team_id, flags=flags, ignition=ignition
-            )
-            store.put(
-                input.org_id,
-                input.cycle_id,
-                input.week,
-                sheet.model_dump(mode="json"),
-                scope=team_id,
-                at=input.as_of,
-            )
-        return len(input.team_ids)
 
     # ------------------------------------------------------------ ignition check (end of decomposition)
 
@@ -297,7 +359,7 @@ class ReviewActivities:
         FlagStore(session).add_many(flags)
         per_owner: dict[str, list[Flag]] = defaultdict(list)
         for f in flags:
-            for pid in _owners_of(snapshot, f.subject_type, f.subject_id):
+            for pid in owners_of(snapshot, f.subject_type, f.subject_id):
                 per_owner[pid].append(f)
         NotificationStore(session).enqueue_many(
             [
@@ -346,7 +408,12 @@ class ReviewActivities:
             ]
             if open_now:
                 return OpenConsultationResult(consultation_id=open_now[0].id, created=False)
-            snapshot = load_snapshot(session, input.cycle_id, as_of=input.at, org_id=input.org_id)
+            shared = self.shared.peek(input.org_id, input.cycle_id, input.week, input.at)
+            snapshot = (
+                shared.snapshot
+                if shared is not None
+                else load_snapshot(session, input.cycle_id, as_of=input.at, org_id=input.org_id)
+            )
             participants = _participants(
                 snapshot,
                 SubjectType(request.subject_type),
@@ -389,25 +456,27 @@ class ReviewActivities:
     @activity.defn
     def publish_review(self, input: PublishReviewInput) -> PublishReviewResult:
         """One digest per person: their flags, the rungs that reached them, and their team's sheet."""
-        with unit_of_work(self.sessions) as session:
-            cycle = CycleStore(session).get(input.org_id, input.cycle_id)
-            people = [p for p in PeopleStore(session).list(input.org_id) if p.active]
-            items = DigestStore(session).list_for_review(input.org_id, input.cycle_id, input.week)
-            by_person: dict[str, list[DigestItem]] = defaultdict(list)
-            for item in items:
-                by_person[item.recipient_id].append(item)
+        with gc_paused():
+            with unit_of_work(self.reads) as session:
+                cycle = CycleStore(session).get(input.org_id, input.cycle_id)
+                members = session.execute(
+                    select(people.c.id, people.c.team_id)
+                    .where(people.c.org_id == input.org_id, people.c.active.is_(True))
+                    .order_by(people.c.name, people.c.id)
+                ).all()
+                by_person = digest_lines(session, input)
             everyone = cycle.cadence.publish_sheet_to_all
             notices = []
-            for person in people:
-                mine = by_person.get(person.id, [])
-                if not mine and not everyone and person.team_id is None:
+            for person_id, team_id in members:
+                mine = by_person.get(person_id, [])
+                if not mine and not everyone and team_id is None:
                     continue
-                notices.append(_digest(input, cycle.name, person, mine))
+                notices.append(digest_notice(input, cycle.name, person_id, team_id, mine))
+        with unit_of_work(self.sessions) as session:
             outbox = NotificationStore(session)
             created = outbox.enqueue_many(notices)
-            delivered = 0
-            while batch := outbox.deliver_pending(input.org_id, at=input.as_of):
-                delivered += len(batch)
+            delivered = outbox.deliver_all_pending(input.org_id, at=input.as_of)
+        self.shared.drop(input.org_id, input.cycle_id, input.week)
         return PublishReviewResult(digests=created, delivered=delivered)
 
 
@@ -446,16 +515,46 @@ def _evaluate(
     )
 
 
-def _batch_subjects(snapshot: CycleSnapshot, team_ids: set[str]) -> dict[Scope, set[str] | None]:
-    """The subjects a batch owns: its teams, their objectives, KRs, tasks and members."""
-    objectives = {o.id for o in snapshot.objectives.values() if o.team_id in team_ids}
-    krs = {k.id for k in snapshot.key_results.values() if k.objective_id in objectives}
+@dataclass
+class _Prepared:
+    """A batch's writes computed before its transaction: they depend on the snapshot, not on stored state."""
+
+    shared: SharedReview
+    subjects: dict[Scope, set[str] | None]
+    result: EvaluationResult
+    flags: list[Flag]
+    errors: list[RuleEvaluationError]
+    flag_items: list[DigestItem]
+    sheets: dict[str, dict[str, Any]]
+
+
+def _read_only(factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Sessions on the same database that only read (on SQLite they do not take the write lock)."""
+    bind = factory.kw.get("bind")
+    return make_session_factory(bind, read_only=True) if isinstance(bind, Engine) else factory
+
+
+def _sheets(
+    shared: SharedReview,
+    input: ReviewBatchInput,
+    flags: list[Flag],
+    subjects: Mapping[Scope, set[str] | None],
+) -> dict[str, dict[str, Any]]:
+    """The weekly sheet of each team of the batch, as stored (JSON)."""
+    snapshot = shared.snapshot
+    ignition = None
+    if input.week <= snapshot.cycle.cadence.decomposition_weeks:
+        mine = subjects.get(Scope.KEY_RESULT) or set()
+        ignition = ignition_items(
+            snapshot,
+            kr_ids=[k for k in snapshot.key_results if k in mine],
+            over_capacity=_over_capacity(flags),
+        )
     return {
-        Scope.TEAM: set(team_ids),
-        Scope.OBJECTIVE: objectives,
-        Scope.KEY_RESULT: krs,
-        Scope.TASK: {t.id for t in snapshot.tasks.values() if t.kr_id in krs},
-        Scope.PERSON: {p.id for p in snapshot.people.values() if p.team_id in team_ids},
+        team_id: build_weekly_sheet(
+            snapshot, week=input.week, team_id=team_id, flags=flags, ignition=ignition
+        ).model_dump(mode="json")
+        for team_id in input.team_ids
     }
 
 
@@ -466,107 +565,6 @@ def _flag_id(input: ReviewBatchInput, rule_id: str, subject_id: str, kind: str =
 
 def _over_capacity(flags: Iterable[Flag]) -> set[str]:
     return {f.subject_id for f in flags if f.subject_type is SubjectType.PERSON and "capacity" in f.rule_id}
-
-
-def _owners_of(snapshot: CycleSnapshot, subject_type: SubjectType, subject_id: str) -> list[str]:
-    """Who owns a subject: the person to tell first."""
-    if subject_type is SubjectType.KEY_RESULT:
-        kr = snapshot.key_results.get(subject_id)
-        if kr is None:
-            return []
-        return [kr.owner_id or snapshot.objectives[kr.objective_id].owner_id]
-    if subject_type is SubjectType.OBJECTIVE:
-        o = snapshot.objectives.get(subject_id)
-        return [o.owner_id] if o else []
-    if subject_type is SubjectType.TASK:
-        t = snapshot.tasks.get(subject_id)
-        return [t.owner_id] if t else []
-    if subject_type is SubjectType.PERSON:
-        return [subject_id]
-    if subject_type is SubjectType.TEAM:
-        team = snapshot.teams.get(subject_id)
-        return [team.lead_id] if team and team.lead_id else []
-    return []
-
-
-def _resolve_target(
-    snapshot: CycleSnapshot,
-    people: Mapping[str, Person],
-    target: str,
-    subject_type: SubjectType,
-    subject_id: str,
-) -> list[str]:
-    """Who a rung notifies: owner, manager, ambassador, consultation, person:<id|handle>, role:<role>."""
-    owners = _owners_of(snapshot, subject_type, subject_id)
-    if target == "owner":
-        return owners
-    if target == "manager":
-        managers = [people[o].manager_id for o in owners if o in people and people[o].manager_id]
-        return [m for m in managers if m] or owners
-    if target in ("ambassador", "role:ambassador"):
-        return sorted(p.id for p in people.values() if p.role is Role.AMBASSADOR and p.active)
-    if target.startswith("role:"):
-        role = target.removeprefix("role:")
-        return sorted(p.id for p in people.values() if p.role.value == role and p.active)
-    if target.startswith("person:"):
-        who = target.removeprefix("person:")
-        return [p.id for p in people.values() if who in (p.id, p.handle)]
-    if target == CONSULTATION_TARGET:
-        return owners
-    return []
-
-
-def _flag_items(snapshot: CycleSnapshot, input: ReviewBatchInput, flags: list[Flag]) -> list[DigestItem]:
-    items = []
-    for f in flags:
-        if f.mode is RuleMode.MONITOR:
-            continue  # recorded, nobody is told
-        for pid in _owners_of(snapshot, f.subject_type, f.subject_id):
-            items.append(
-                DigestItem(
-                    org_id=input.org_id,
-                    cycle_id=input.cycle_id,
-                    week=input.week,
-                    recipient_id=pid,
-                    key=f"flag:{f.rule_id}:{f.subject_id}",
-                    kind="flag",
-                    severity=f.severity.value,
-                    subject_type=f.subject_type.value,
-                    subject_id=f.subject_id,
-                    message=f.message,
-                )
-            )
-    return items
-
-
-def _rung_items(
-    session: Session, snapshot: CycleSnapshot, input: ReviewBatchInput, fired: list[FiredRung]
-) -> list[DigestItem]:
-    if not fired:
-        return []
-    people = {p.id: p for p in PeopleStore(session).list(input.org_id)}
-    items = []
-    for rung in fired:
-        for pid in _resolve_target(snapshot, people, rung.target, rung.subject_type, rung.subject_id):
-            msg = LocalText(
-                en=f"Escalated to you ({rung.target}, {rung.streak} weeks in a row): {rung.message.en}",
-                zh=f"已升级至你（{rung.target}，连续 {rung.streak} 周）：{rung.message.zh}",
-            )
-            items.append(
-                DigestItem(
-                    org_id=input.org_id,
-                    cycle_id=input.cycle_id,
-                    week=input.week,
-                    recipient_id=pid,
-                    key=f"rung:{rung.rule_id}:{rung.subject_id}:{rung.rung_index}",
-                    kind="escalation",
-                    severity=rung.severity.value,
-                    subject_type=rung.subject_type.value,
-                    subject_id=rung.subject_id,
-                    message=msg,
-                )
-            )
-    return items
 
 
 def _consultation_request(rung: FiredRung) -> ConsultationRequest:
@@ -595,7 +593,7 @@ def _participants(
 ) -> list[str]:
     """KR owner, task owners, the owner's manager and the ambassadors."""
     by_id = {p.id: p for p in people}
-    found: list[str] = list(_owners_of(snapshot, subject_type, subject_id))
+    found: list[str] = list(owners_of(snapshot, subject_type, subject_id))
     if subject_type is SubjectType.KEY_RESULT:
         found += [t.owner_id for t in snapshot.tasks_by_kr.get(subject_id, []) if t.status.value != "cut"]
     for owner in list(found[:1]):
@@ -608,40 +606,3 @@ def _participants(
         if pid in by_id and by_id[pid].active:
             seen.setdefault(pid, None)
     return list(seen)
-
-
-def _digest(input: PublishReviewInput, cycle_name: str, person: Person, items: list[DigestItem]) -> Any:
-    ranked = sorted(items, key=lambda i: (-_SEVERITY.get(i.severity, 0), i.kind != "escalation", i.key))
-    flags = sum(1 for i in ranked if i.kind == "flag")
-    rungs = sum(1 for i in ranked if i.kind == "escalation")
-    title = LocalText(
-        en=f"{cycle_name}, week {input.week}: your weekly review"
-        + (f" — {flags} flag(s), {rungs} escalation(s)" if items else " — nothing needs your attention"),
-        zh=f"{cycle_name} 第 {input.week} 周周会摘要"
-        + (f"：{flags} 个风险标记，{rungs} 个升级" if items else "：没有需要你处理的事项"),
-    )
-    body = LocalText(
-        en="\n".join(f"[{i.severity}] {i.message.en}" for i in ranked[:30]),
-        zh="\n".join(f"[{i.severity}] {i.message.zh}" for i in ranked[:30]),
-    )
-    return notice(
-        org_id=input.org_id,
-        recipient=person,
-        kind="weekly_digest",
-        at=input.as_of,
-        key=f"digest:{input.cycle_id}:w{input.week}",
-        title=title,
-        body=body,
-        payload={
-            "cycle_id": input.cycle_id,
-            "week": input.week,
-            "team_id": person.team_id,
-            "items": [
-                i.model_dump(mode="json", include={"kind", "severity", "subject_type", "subject_id"})
-                for i in ranked
-            ],
-        },
-    )
-
-
-_SEVERITY = {"info": 0, "warning": 1, "risk": 2, "critical": 3}

@@ -36,6 +36,9 @@ ROUTERS = (
     "critique",
     "tokens",
     "problems",
+    "closeout",
+    "midterm",
+    "ambassador",
 )
 
 

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.ambassador import AmbassadorActivities
+    from activities.changes import ChangeActivities
+    from activities.closeout import CloseoutActivities
     from activities.critique import CritiqueActivities, CritiqueDraftInput
     from activities.cycle import CycleActivities
     from activities.review import ReviewActivities
     from okrflow.domain.model import Phase
     from okrflow.domain.schedule import PHASE_AFTER, CycleEvent, EventKind
+    from workflows.governance_messages import CycleStepInput
     from workflows.messages import (
         CycleInput,
         CyclePlan,
@@ -45,6 +49,9 @@ RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=time
 # After a pause, reminders and reviews that came due more than this long ago are skipped.
 STALE_AFTER = timedelta(hours=12)
 _NOT_SKIPPABLE = set(PHASE_AFTER)
+# Histories recorded before the mid-term review, close-out and the ambassador's digest were filled in
+# replay without their steps (see ``workflow.patched``).
+GOVERNANCE_PATCH = "okrflow-governance-1"
 
 
 def review_workflow_id(org_id: str, cycle_id: str, week: int) -> str:
@@ -157,6 +164,8 @@ class CycleWorkflow:
             await self._ignition_check(event)
         elif kind is EventKind.MIDTERM_OPENS:
             await self._midterm_opens(event)
+        elif kind is EventKind.MIDTERM_CLOSES:
+            await self._midterm_closes(event)
         elif kind is EventKind.CYCLE_ENDS:
             await self._cycle_ends(event)
         elif kind is EventKind.ARCHIVE:
@@ -206,6 +215,8 @@ class CycleWorkflow:
         self.state.open_escalations = result.open_escalations
         self.state.open_consultations += result.consultations
         self.state.reviews_done.append(event.week)
+        if workflow.patched(GOVERNANCE_PATCH):
+            await self._governance_step(AmbassadorActivities.send_ambassador_digest, event)
 
     async def _ignition_check(self, event: CycleEvent) -> None:
         """End of decomposition: flag unplanned KRs and overloaded owners, then fix the baseline."""
@@ -220,15 +231,46 @@ class CycleWorkflow:
             CycleActivities.fix_baseline, check, start_to_close_timeout=LONG, retry_policy=RETRY
         )
 
-    # Seams filled by the mid-term and close-out work: today they move the phase only.
+    # ------------------------------------------------------------ mid-term review and close-out
+
     async def _midterm_opens(self, event: CycleEvent) -> None:
-        return None
+        """Every objective owner is asked to confirm their objectives or propose revisions with reasons."""
+        if workflow.patched(GOVERNANCE_PATCH):
+            closes = next((e.at for e in self.events if e.kind is EventKind.MIDTERM_CLOSES), None)
+            await self._governance_step(ChangeActivities.open_midterm_review, event, until=closes)
+
+    async def _midterm_closes(self, event: CycleEvent) -> None:
+        """The revision log of the window (before, after, reason, approver) is published to everyone."""
+        if workflow.patched(GOVERNANCE_PATCH):
+            await self._governance_step(ChangeActivities.close_midterm_review, event)
 
     async def _cycle_ends(self, event: CycleEvent) -> None:
-        return None
+        """Scores 0.0-1.0, the report as it stands, and a request for a retrospective per objective."""
+        if workflow.patched(GOVERNANCE_PATCH):
+            await self._governance_step(CloseoutActivities.report_cycle_end, event)
 
     async def _archive(self, event: CycleEvent) -> None:
-        return None
+        """The final report and carry-over proposals; then the phase moves to archived (read-only)."""
+        if workflow.patched(GOVERNANCE_PATCH):
+            await self._governance_step(CloseoutActivities.archive_cycle, event)
+
+    async def _governance_step(
+        self, method: object, event: CycleEvent, *, until: datetime | None = None
+    ) -> None:
+        assert self.ref is not None
+        await workflow.execute_activity_method(
+            method,  # type: ignore[arg-type]
+            CycleStepInput(
+                org_id=self.ref.org_id,
+                cycle_id=self.ref.cycle_id,
+                key=event.key,
+                at=event.at,
+                week=event.week,
+                until=until,
+            ),
+            start_to_close_timeout=LONG,
+            retry_policy=RETRY,
+        )
 
     # ------------------------------------------------------------ drafting: submit and approve
 

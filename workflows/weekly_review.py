@@ -10,9 +10,12 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.review import ReviewActivities
+    from activities.workflow_starts import WorkflowStarts
+    from workflows.governance_messages import ConsultationInput
     from workflows.messages import (
         ConsultationRequest,
         OpenConsultationInput,
+        OpenConsultationResult,
         PublishReviewInput,
         PublishReviewResult,
         ReviewBatchInput,
@@ -26,6 +29,8 @@ RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=time
 BATCH_TIMEOUT = timedelta(minutes=10)
 # Batches run a few at a time: enough to overlap I/O, few enough not to swamp the database.
 PARALLEL_BATCHES = 4
+# Histories recorded before the consultation workflow existed replay without starting it.
+CONSULTATION_PATCH = "okrflow-consultation-workflow-1"
 
 
 @workflow.defn
@@ -108,8 +113,13 @@ class WeeklyReviewWorkflow:
         )
 
     async def _convene(self, input: ReviewInput, request: ConsultationRequest) -> None:
-        """The consultation rung fired. Seam: the consultation (会商) workflow takes over from here."""
-        await workflow.execute_activity_method(
+        """The consultation rung fired: record the consultation (会商) once, and start its workflow.
+
+        The workflow is started on its own (not as a child: it outlives this review), with an id
+        derived from the consultation: it waits for the meeting, chases it, runs the agreed check
+        and escalates, until the cycle ends.
+        """
+        opened: OpenConsultationResult = await workflow.execute_activity_method(
             ReviewActivities.open_consultation,
             OpenConsultationInput(
                 org_id=input.org_id, cycle_id=input.cycle_id, week=input.week, request=request, at=input.as_of
@@ -117,3 +127,10 @@ class WeeklyReviewWorkflow:
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=RETRY,
         )
+        if workflow.patched(CONSULTATION_PATCH) and opened.created:
+            await workflow.execute_activity_method(
+                WorkflowStarts.start_consultation_workflow,
+                ConsultationInput(org_id=input.org_id, consultation_id=opened.consultation_id),
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RETRY,
+            )

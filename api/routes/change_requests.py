@@ -1,24 +1,31 @@
-"""Change requests: outside the mid-term window an approved objective or key result changes only through
-one, with a reason. Everyone in the org reads them (changes are public); the subject's owners and their
-managers create them.
+"""Change requests: an approved objective or key result changes only through one, with a reason (and,
+outside the mid-term window, its impact). Everyone in the org reads them (changes are public); the
+subject's owners and their managers create them; the owner's manager approves or rejects.
 
-Seam (issue 5): the approval workflow (``ChangeRequestWorkflow``) starts here after the commit; until it
-exists, a request is recorded, audited and its approver is notified.
+Creating one records it, audits it, tells the approver and (after the commit) starts its
+``ChangeRequestWorkflow``; the decision goes to that workflow, which applies an approved change through
+the audited path and publishes it to everyone.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import CurrentUser, SessionDep, utcnow
+from api.deps import CurrentUser, SessionDep, SettingsDep, finish_writes, get_temporal, utcnow
 from api.schemas.activity import ChangeRequestCreate, ChangeRequestRead
 from api.schemas.common import Page, problems
+from api.schemas.governance import ChangeDecision
+from okrflow.domain.errors import Problem, ValidationFailed
 from okrflow.domain.model import ChangeRequest, ChangeRequestStatus, SubjectType
-from okrflow.services.governance import create_change_request
+from okrflow.services import governance_flow
+from okrflow.services.change_control import check_decider
+from okrflow.services.change_control import request_change as record_request
 from okrflow.services.paging import page_list
 from okrflow.store import ChangeRequestStore, CycleStore
+from workflows.governance_messages import DecideChangeInput
 
 router = APIRouter(prefix="/change-requests", tags=["change requests"])
 
@@ -63,6 +70,53 @@ def get_change_request(request_id: str, session: SessionDep, me: CurrentUser) ->
 @router.post(
     "", response_model=ChangeRequestRead, status_code=status.HTTP_201_CREATED, responses=problems(409)
 )
-def request_change(body: ChangeRequestCreate, session: SessionDep, me: CurrentUser) -> ChangeRequest:
-    """Ask to change an approved objective or key result: the reason is required, the impact stated."""
-    return create_change_request(session, me.person, body.model_dump(), at=utcnow())
+async def request_change(
+    body: ChangeRequestCreate, session: SessionDep, me: CurrentUser, request: Request, settings: SettingsDep
+) -> ChangeRequest:
+    """Ask to change an approved objective or key result: the reason is required and, outside the mid-term
+    window, the impact stated. The approver is told; nothing changes until they approve."""
+
+    def record() -> ChangeRequest:
+        created = record_request(session, me.person, body.model_dump(), at=utcnow())
+        finish_writes(request, session)
+        return created
+
+    created = await run_in_threadpool(record)
+    client = request.app.state.temporal
+    if client is not None:
+        await governance_flow.start_change_request(
+            client, me.org_id, created.id, task_queue=settings.temporal_task_queue
+        )
+    return created
+
+
+@router.post("/{request_id}/decide", response_model=ChangeRequestRead, responses=problems(409, 503))
+async def decide_change(
+    request_id: str,
+    body: ChangeDecision,
+    session: SessionDep,
+    me: CurrentUser,
+    request: Request,
+    settings: SettingsDep,
+) -> ChangeRequest:
+    """The approver (the owner's manager; admins when there is none) approves or rejects, with a note.
+
+    Approved, the change is applied (the old value kept beside the new one, with the reason) and
+    published to everyone; rejected, the requester is told why.
+    """
+
+    def check() -> None:
+        check_decider(session, me.person, ChangeRequestStore(session).get(me.org_id, request_id))
+        if not body.approve and not body.note.strip():
+            raise ValidationFailed([Problem(("note",), "a rejection says why")])
+        finish_writes(request, session)
+
+    await run_in_threadpool(check)
+    await governance_flow.decide_change(
+        get_temporal(request),
+        me.org_id,
+        request_id,
+        DecideChangeInput(decided_by=me.id, approve=body.approve, note=body.note),
+        task_queue=settings.temporal_task_queue,
+    )
+    return await run_in_threadpool(ChangeRequestStore(session).get, me.org_id, request_id)

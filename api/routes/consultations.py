@@ -3,24 +3,30 @@
 Participants, managers, the OKR ambassador and admins read a consultation; the list shows others only
 the consultations they take part in.
 
-Seam (issue 5): the consultation workflow (meeting deadline, agreed check, escalation) starts here after
-the commit; until it exists, opening one records it and notifies the participants.
+Convening one records it, tells the participants and (after the commit) starts its
+``ConsultationWorkflow``: the meeting deadline (an overdue meeting is chased), the agreed check at its
+date, the escalation one rung higher when the subject has not recovered. A participant records the
+meeting; the convener, the ambassador or an admin may close it by hand.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import CurrentUser, SessionDep, utcnow
+from api.deps import CurrentUser, SessionDep, SettingsDep, finish_writes, get_temporal, utcnow
 from api.schemas.activity import ConsultationCreate, ConsultationRead
 from api.schemas.common import Page, problems
+from api.schemas.governance import ConsultationClosing, ConsultationOutcome, MeetingRecord
 from okrflow import access
 from okrflow.domain.model import Consultation, ConsultationStatus, SubjectType
+from okrflow.services import governance_flow, meetings
 from okrflow.services.governance import open_consultation
 from okrflow.services.paging import page_list
 from okrflow.store import ConsultationStore, CycleStore
+from workflows.governance_messages import CloseConsultationInput, RecordMeetingInput
 
 router = APIRouter(prefix="/consultations", tags=["consultations"])
 
@@ -66,6 +72,77 @@ def get_consultation(consultation_id: str, session: SessionDep, me: CurrentUser)
 @router.post(
     "", response_model=ConsultationRead, status_code=status.HTTP_201_CREATED, responses=problems(409)
 )
-def convene(body: ConsultationCreate, session: SessionDep, me: CurrentUser) -> Consultation:
+async def convene(
+    body: ConsultationCreate, session: SessionDep, me: CurrentUser, request: Request, settings: SettingsDep
+) -> Consultation:
     """Convene a consultation about a key result (or objective) by hand, saying why."""
-    return open_consultation(session, me.person, body.model_dump(), at=utcnow())
+
+    def record() -> Consultation:
+        opened = open_consultation(session, me.person, body.model_dump(), at=utcnow())
+        finish_writes(request, session)
+        return opened
+
+    opened = await run_in_threadpool(record)
+    client = request.app.state.temporal
+    if client is not None:
+        await governance_flow.start_consultation(
+            client, me.org_id, opened.id, task_queue=settings.temporal_task_queue
+        )
+    return opened
+
+
+@router.post("/{consultation_id}/meeting", response_model=ConsultationOutcome, responses=problems(409, 503))
+async def record_meeting(
+    consultation_id: str,
+    body: MeetingRecord,
+    session: SessionDep,
+    me: CurrentUser,
+    request: Request,
+    settings: SettingsDep,
+) -> ConsultationOutcome:
+    """A participant records the meeting: situation, causes, impact, decisions (task revisions are applied
+    through the audited path) and the agreed check, a date and a CEL condition over the key result's facts
+    (checked now: a wrong date, task or condition is refused, naming the field)."""
+    meeting = RecordMeetingInput(recorded_by=me.id, **body.model_dump())
+
+    def check() -> None:
+        consultation = ConsultationStore(session).get(me.org_id, consultation_id)
+        meetings.require_participant(me.person, consultation)
+        meetings.check_meeting(session, me.org_id, consultation, meeting, at=utcnow())
+        finish_writes(request, session)
+
+    await run_in_threadpool(check)
+    view = await governance_flow.record_meeting(
+        get_temporal(request), me.org_id, consultation_id, meeting, task_queue=settings.temporal_task_queue
+    )
+    stored = await run_in_threadpool(ConsultationStore(session).get, me.org_id, consultation_id)
+    return ConsultationOutcome(
+        consultation=ConsultationRead.model_validate(stored.model_dump()), check_at=view.check_at
+    )
+
+
+@router.post("/{consultation_id}/close", response_model=ConsultationRead, responses=problems(409, 503))
+async def close_consultation(
+    consultation_id: str,
+    body: ConsultationClosing,
+    session: SessionDep,
+    me: CurrentUser,
+    request: Request,
+    settings: SettingsDep,
+) -> Consultation:
+    """Close a consultation that is still waiting, with a note (the convener, the ambassador or an admin)."""
+
+    def check() -> None:
+        consultation = ConsultationStore(session).get(me.org_id, consultation_id)
+        meetings.require_closer(me.person, consultation)
+        finish_writes(request, session)
+
+    await run_in_threadpool(check)
+    await governance_flow.close_consultation(
+        get_temporal(request),
+        me.org_id,
+        consultation_id,
+        CloseConsultationInput(closed_by=me.id, note=body.note),
+        task_queue=settings.temporal_task_queue,
+    )
+    return await run_in_threadpool(ConsultationStore(session).get, me.org_id, consultation_id)

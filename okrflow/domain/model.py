@@ -536,6 +536,7 @@ class ChangeRequest(Model):
     decided_at: datetime | None = None
     decision_note: str | None = None
     created_at: datetime
+    midterm: bool = False  # filed in the mid-term window: a revision, logged and published as such
 
     @field_validator("subject_type", mode="before")
     @classmethod

@@ -24,18 +24,31 @@ def activities(
     session_factory: sessionmaker[Session],
     *,
     read_factory: sessionmaker[Session] | None = None,
+    client: Client | None = None,
 ) -> list[Callable[..., Any]]:
-    """The activity callables, each class given its clients."""
+    """The activity callables, each class given its clients (``client`` starts workflows from workflows)."""
+    from activities.ambassador import AmbassadorActivities
+    from activities.changes import ChangeActivities
+    from activities.closeout import CloseoutActivities
+    from activities.consultation import ConsultationActivities
     from activities.critique import CritiqueActivities
     from activities.cycle import CycleActivities
     from activities.review import ReviewActivities
+    from activities.workflow_starts import WorkflowStarts
     from okrflow.critique.llm import build_llm_critic
 
     cycle = CycleActivities(session_factory)
     review = ReviewActivities(session_factory, read_factory=read_factory or session_factory)
     critique = CritiqueActivities(llm=build_llm_critic(settings) if settings.critic == "llm" else None)
+    governance = (
+        ConsultationActivities(session_factory),
+        ChangeActivities(session_factory),
+        CloseoutActivities(session_factory),
+        AmbassadorActivities(session_factory),
+        *([WorkflowStarts(client)] if client is not None else []),
+    )
     found: list[Callable[..., Any]] = []
-    for instance in (cycle, review, critique):
+    for instance in (cycle, review, critique, *governance):
         found += [
             getattr(instance, name)
             for name in dir(type(instance))
@@ -59,7 +72,7 @@ def build_worker(
         from okrflow.store import make_engine, make_session_factory
 
         session_factory = make_session_factory(make_engine(settings.resolved_database_url))
-    acts = activities(settings, session_factory)
+    acts = activities(settings, session_factory, client=client)
     overridden = {getattr(a, "__temporal_activity_definition").name for a in extra_activities}
     acts = [a for a in acts if getattr(a, "__temporal_activity_definition").name not in overridden]
     return Worker(

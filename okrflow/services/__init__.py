@@ -9,6 +9,11 @@ caller (one per request). Product text they write (notifications) is in English 
     comments     comments with @mentions that notify the people mentioned
     drafting     create / change objectives and key results (locks, alignment)
     governance   change requests, consultations opened by hand
+    change_control  change requests around the mid-term window: decide, apply, publish; the revision log
+    meetings     the consultation (会商) meeting, its agreed check, escalation, chasing, closing
+    closeout     the cycle report, retrospectives, carry-over proposals, the archive
+    intake       the ambassador's intake (raise, triage) and weekly org-wide digest
+    governance_flow  the consultation and change-request workflows: start, record, decide, close
     cycles       the cycle workflow: start, pause, resume, status, submit and decide drafts
     sheets       which weekly sheets a person reads
     paging       cursor pages over a list

@@ -14,6 +14,7 @@ and never commit (``unit_of_work`` commits at the boundary: a request, an activi
 from okrflow.store.audit import AuditStore
 from okrflow.store.base import Page, new_id
 from okrflow.store.checkins import CheckInStore, CommentStore, EventStore, PulseStore
+from okrflow.store.closeout import CycleReportStore, RetrospectiveStore, StoredReport
 from okrflow.store.critiques import CritiqueStore, StoredCritique
 from okrflow.store.db import make_engine, make_session_factory, unit_of_work
 from okrflow.store.digests import DigestItem, DigestStore
@@ -21,6 +22,7 @@ from okrflow.store.governance import ChangeRequestStore, ConsultationStore, Esca
 from okrflow.store.notifications import NotificationStore
 from okrflow.store.org import CycleStore, OrgStore, PeopleStore, TeamStore
 from okrflow.store.plan import KeyResultStore, ObjectiveStore
+from okrflow.store.problems import ProblemStore
 from okrflow.store.records import ApiToken, RuleEvaluationError, WeeklySheet
 from okrflow.store.rollups import RollupStore  # registers the roll-up tables in the metadata
 from okrflow.store.rulesets import RuleSetStore
@@ -37,6 +39,7 @@ __all__ = [
     "CommentStore",
     "ConsultationStore",
     "CritiqueStore",
+    "CycleReportStore",
     "CycleStore",
     "DigestItem",
     "DigestStore",
@@ -49,12 +52,15 @@ __all__ = [
     "OrgStore",
     "Page",
     "PeopleStore",
+    "ProblemStore",
     "PulseStore",
+    "RetrospectiveStore",
     "RollupStore",
     "RuleEvaluationError",
     "RuleSetStore",
     "SheetStore",
     "StoredCritique",
+    "StoredReport",
     "TaskStore",
     "TeamStore",
     "TokenStore",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from datetime import date, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from sqlalchemy import delete, select
 
@@ -21,7 +21,7 @@ from okrflow.store.base import (
     insert_row,
     validated,
 )
-from okrflow.store.plan import cycle_of_key_result, refuse_if_archived
+from okrflow.store.plan import cycle_of_key_result, cycle_of_subject, refuse_if_archived
 from okrflow.store.tables import (
     SUBJECT_TABLES,
     calendar_events,
@@ -136,6 +136,14 @@ class PulseStore(RecordStore[HealthPulse]):
     kind = "health pulse"
     refs: ClassVar[Mapping[str, Ref]] = {"cycle_id": Ref(cycles, "cycle"), "team_id": Ref(teams, "team")}
 
+    def add(self, item: HealthPulse) -> HealthPulse:
+        refuse_if_archived(self.session, [item.cycle_id])
+        return super().add(item)
+
+    def update(self, org_id: str, ident: str, changes: Mapping[str, Any]) -> HealthPulse:
+        refuse_if_archived(self.session, [self.get(org_id, ident).cycle_id])
+        return super().update(org_id, ident, changes)
+
     def list_for_cycle(
         self, org_id: str, cycle_id: str, *, team_ids: Collection[str] | None = None
     ) -> list[HealthPulse]:
@@ -149,6 +157,14 @@ class EventStore(RecordStore[CalendarEvent]):
     rows = RowMap(CalendarEvent, calendar_events)
     kind = "calendar event"
     refs: ClassVar[Mapping[str, Ref]] = {"cycle_id": Ref(cycles, "cycle"), "team_id": Ref(teams, "team")}
+
+    def add(self, item: CalendarEvent) -> CalendarEvent:
+        refuse_if_archived(self.session, [item.cycle_id])
+        return super().add(item)
+
+    def update(self, org_id: str, ident: str, changes: Mapping[str, Any]) -> CalendarEvent:
+        refuse_if_archived(self.session, [self.get(org_id, ident).cycle_id])
+        return super().update(org_id, ident, changes)
 
     def list_for_cycle(
         self,
@@ -171,7 +187,7 @@ class EventStore(RecordStore[CalendarEvent]):
         return self._select(*where, order_by=(ev.on, ev.id))
 
     def delete(self, org_id: str, ident: str) -> None:
-        self.get(org_id, ident)
+        refuse_if_archived(self.session, [self.get(org_id, ident).cycle_id])
         self.session.execute(delete(calendar_events).where(calendar_events.c.id == ident))
 
 
@@ -187,6 +203,9 @@ class CommentStore(RecordStore[Comment]):
         check_subject(
             self.session, item.org_id, item.subject_type, item.subject_id, SUBJECT_TABLES[item.subject_type]
         )
+        cycle_id = cycle_of_subject(self.session, item.subject_type, item.subject_id)
+        if cycle_id is not None:
+            refuse_if_archived(self.session, [cycle_id])
         return super().add(item)
 
     def list_for_subject(self, org_id: str, subject_type: SubjectType, subject_id: str) -> list[Comment]:

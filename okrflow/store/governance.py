@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import ColumnElement, update
+from sqlalchemy import ColumnElement, bindparam, insert, update
+from sqlalchemy.exc import IntegrityError
 
-from okrflow.domain.errors import InvalidState, Problem, ValidationFailed
+from okrflow.domain.errors import Conflict, InvalidState, Problem, ValidationFailed
 from okrflow.domain.model import (
     ChangeRequest,
     ChangeRequestStatus,
@@ -26,10 +27,12 @@ from okrflow.store.base import (
     RowMap,
     check_refs,
     check_subject,
+    chunks,
     insert_ignoring_conflicts,
     now_or,
     rowcount,
 )
+from okrflow.store.plan import refuse_if_archived
 from okrflow.store.records import RuleEvaluationError
 from okrflow.store.tables import (
     SUBJECT_TABLES,
@@ -61,7 +64,12 @@ class ChangeRequestStore(RecordStore[ChangeRequest]):
         check_subject(
             self.session, item.org_id, item.subject_type, item.subject_id, SUBJECT_TABLES[item.subject_type]
         )
+        refuse_if_archived(self.session, [item.cycle_id])
         return super().add(item)
+
+    def update(self, org_id: str, ident: str, changes: Mapping[str, Any]) -> ChangeRequest:
+        refuse_if_archived(self.session, [self.get(org_id, ident).cycle_id])
+        return super().update(org_id, ident, changes)
 
     def list_for_cycle(
         self, org_id: str, cycle_id: str, *, status: ChangeRequestStatus | None = None
@@ -111,6 +119,7 @@ class ChangeRequestStore(RecordStore[ChangeRequest]):
         self, org_id: str, ident: str, expected: ChangeRequestStatus, values: Mapping[str, Any]
     ) -> ChangeRequest:
         current = self.get(org_id, ident)
+        refuse_if_archived(self.session, [current.cycle_id])
         merged = current.model_copy(update=dict(values))
         check_refs(self.session, org_id, values, self.refs)
         c = change_requests.c
@@ -203,6 +212,72 @@ class EscalationStore(RecordStore[Escalation]):
         )
         return found[0] if found else None
 
+    def list_open_for_subjects(
+        self, org_id: str, cycle_id: str, subject_ids: Collection[str]
+    ) -> list[Escalation]:
+        """The open escalations of the cycle about any of ``subject_ids`` (a review batch's subjects)."""
+        c = escalations.c
+        found: list[Escalation] = []
+        for batch in chunks(sorted(set(subject_ids)), 2_000):
+            found += self._select(
+                c.org_id == org_id,
+                c.cycle_id == cycle_id,
+                c.status == EscalationStatus.OPEN,
+                c.subject_id.in_(batch),
+            )
+        return sorted(found, key=lambda e: (e.rule_id, e.subject_type.value, e.subject_id, e.id))
+
+    def add_many(self, items: Sequence[Escalation]) -> int:
+        """Insert escalations in one statement (a review's new ladders); a clash is ``Conflict``.
+
+        The items are validated models (``Escalation(...)``); only their cycles are checked here.
+        """
+        if not items:
+            return 0
+        for org_id in {e.org_id for e in items}:
+            cycle_ids = sorted({e.cycle_id for e in items if e.org_id == org_id})
+            check_refs(
+                self.session, org_id, {"cycle_ids": cycle_ids}, {"cycle_ids": Ref(cycles, "cycle", many=True)}
+            )
+        try:
+            with self.session.begin_nested():
+                self.session.execute(insert(escalations), [self.rows.to_row(e) for e in items])
+        except IntegrityError as exc:
+            raise Conflict(
+                f"escalations clash with stored ones: {str(exc.orig).strip().splitlines()[0]}"
+            ) from None
+        return len(items)
+
+    def update_many(self, org_id: str, changes: Mapping[str, Mapping[str, Any]]) -> int:
+        """Apply trusted ladder changes (escalation id -> {field: value}), one statement per field set.
+
+        Only ``streak``, ``rung``, ``status``, ``opened_week`` and ``updated_week`` change this way.
+
+        Returns:
+            How many changes were applied (an id of another org changes nothing).
+        """
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for ident, values in changes.items():
+            bad = sorted(set(values) - _LADDER_FIELDS)
+            if bad:
+                raise ValidationFailed([Problem((f,), "cannot be changed with update_many") for f in bad])
+            params = {f"v_{k}": v for k, v in values.items()}
+            groups.setdefault(tuple(sorted(values)), []).append({"v_id": ident, "v_org": org_id, **params})
+        c = escalations.c
+        done = 0
+        for fields, params in groups.items():
+            stmt = (
+                update(escalations)
+                .where(c.id == bindparam("v_id"), c.org_id == bindparam("v_org"))
+                .values({f: bindparam(f"v_{f}") for f in fields})
+            )
+            self.session.execute(stmt, params)
+            done += len(params)
+        return done
+
+
+_LADDER_FIELDS = frozenset({"streak", "rung", "status", "opened_week", "updated_week"})
+
 
 class ConsultationStore(RecordStore[Consultation]):
     """Consultations (会商)."""
@@ -218,7 +293,12 @@ class ConsultationStore(RecordStore[Consultation]):
         check_subject(
             self.session, item.org_id, item.subject_type, item.subject_id, SUBJECT_TABLES[item.subject_type]
         )
+        refuse_if_archived(self.session, [item.cycle_id])
         return super().add(item)
+
+    def update(self, org_id: str, ident: str, changes: Mapping[str, Any]) -> Consultation:
+        refuse_if_archived(self.session, [self.get(org_id, ident).cycle_id])
+        return super().update(org_id, ident, changes)
 
     def list_for_cycle(
         self, org_id: str, cycle_id: str, *, status: ConsultationStatus | None = None

@@ -76,6 +76,20 @@ class NotificationStore:
         delivered = [ROWS.from_row(r) for r in self.session.execute(stmt).mappings()]
         return sorted(delivered, key=lambda n: (n.created_at, n.id))
 
+    def deliver_all_pending(self, org_id: str, *, at: datetime | None = None) -> int:
+        """Deliver every pending notification of the org in one statement (each once, as ``deliver_pending``).
+
+        Returns:
+            How many this call delivered.
+        """
+        c = notifications.c
+        stmt = (
+            update(notifications)
+            .where(c.org_id == org_id, c.delivered_at.is_(None))
+            .values(delivered_at=now_or(at))
+        )
+        return rowcount(self.session.execute(stmt))
+
     def inbox(
         self,
         org_id: str,

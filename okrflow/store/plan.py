@@ -34,11 +34,13 @@ from okrflow.store.base import (
     validated,
 )
 from okrflow.store.tables import (
+    check_ins,
     cycles,
     key_results,
     objective_alignments,
     objectives,
     people,
+    tasks,
     teams,
 )
 
@@ -355,8 +357,26 @@ def refuse_if_archived(session: Session, cycle_ids: Collection[str]) -> None:
     ).all()
     if archived:
         raise InvalidState(
-            f"cycle {archived[0]!r} is archived: its objectives, key results and tasks are read-only"
+            f"cycle {archived[0]!r} is archived: it is read-only "
+            "(its objectives, key results, tasks, check-ins and everything recorded about them)"
         )
+
+
+def cycle_of_subject(session: Session, subject_type: SubjectType, subject_id: str) -> str | None:
+    """The cycle an objective, key result, task, check-in or cycle belongs to (None for other subjects)."""
+    if subject_type is SubjectType.CYCLE:
+        return subject_id
+    if subject_type is SubjectType.OBJECTIVE:
+        return session.scalar(select(objectives.c.cycle_id).where(objectives.c.id == subject_id))
+    if subject_type is SubjectType.KEY_RESULT:
+        return cycle_of_key_result(session, subject_id)
+    if subject_type is SubjectType.TASK:
+        kr_id = session.scalar(select(tasks.c.kr_id).where(tasks.c.id == subject_id))
+        return None if kr_id is None else cycle_of_key_result(session, kr_id)
+    if subject_type is SubjectType.CHECK_IN:
+        kr_id = session.scalar(select(check_ins.c.kr_id).where(check_ins.c.id == subject_id))
+        return None if kr_id is None else cycle_of_key_result(session, kr_id)
+    return None
 
 
 def cycle_of_key_result(session: Session, kr_id: str) -> str | None:

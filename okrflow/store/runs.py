@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from okrflow.domain.errors import NotFound
+from okrflow.domain.errors import NotFound, Problem, ValidationFailed
 from okrflow.store.base import Ref, RowMap, check_refs, insert_ignoring_conflicts, new_id, now_or, validated
 from okrflow.store.records import WeeklySheet
 from okrflow.store.tables import activity_keys, cycles, weekly_sheets
@@ -59,6 +59,49 @@ class SheetStore:
         )
         self.session.execute(stmt)
         return self.get(org_id, cycle_id, week, scope=scope)
+
+    def put_many(
+        self,
+        org_id: str,
+        cycle_id: str,
+        week: int,
+        contents: Mapping[str, Mapping[str, Any]],
+        *,
+        at: datetime | None = None,
+    ) -> int:
+        """Store many sheets of one review (scope -> content) in one statement, as ``put`` would one by one.
+
+        Returns:
+            How many sheets were stored.
+        """
+        if not contents:
+            return 0
+        check_refs(self.session, org_id, {"cycle_id": cycle_id}, _REFS)
+        if not 1 <= week <= 60:
+            raise ValidationFailed([Problem(("week",), "must be between 1 and 60")])
+        created = now_or(at)
+        rows = [
+            {
+                "id": new_id(),
+                "org_id": org_id,
+                "cycle_id": cycle_id,
+                "week": week,
+                "scope": scope,
+                "content": dict(content),
+                "created_at": created,
+            }
+            for scope, content in contents.items()
+        ]
+        insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
+            self.session.get_bind().dialect.name
+        ]
+        stmt = insert(weekly_sheets)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["cycle_id", "week", "scope"],
+            set_={"content": stmt.excluded.content, "created_at": stmt.excluded.created_at},
+        )
+        self.session.execute(stmt, rows)
+        return len(rows)
 
     def get(self, org_id: str, cycle_id: str, week: int, *, scope: str = "org") -> WeeklySheet:
         c = weekly_sheets.c

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -43,6 +44,7 @@ from okrflow.domain.model import (
     SubjectType,
     TaskStatus,
 )
+from okrflow.reports.ambassador_model import ProblemStatus
 from okrflow.store.types import DateOnly, EnumText, UTCDateTime, json_type
 
 NAMING_CONVENTION = {
@@ -317,6 +319,8 @@ class ChangeRequestRow(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Filed in the mid-term window: a revision (added by 0004_governance; older rows are not).
+    midterm: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class FlagRow(Base):
@@ -522,6 +526,56 @@ class DigestItemRow(Base):
     message: Mapped[dict[str, Any]] = mapped_column(JSONValue)
 
 
+class IntakeProblemRow(Base):
+    """A problem anyone raised about an OKR (or a person, team, task) for the OKR ambassador to triage."""
+
+    __tablename__ = "intake_problems"
+    __table_args__ = (Index(None, "org_id", "status", "created_at"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    org_id: Mapped[str] = mapped_column(ID, ForeignKey("orgs.id"))
+    cycle_id: Mapped[str | None] = mapped_column(ID, ForeignKey("cycles.id"))
+    subject_type: Mapped[SubjectType] = mapped_column(EnumText(SubjectType))
+    subject_id: Mapped[str] = mapped_column(ID)
+    raised_by: Mapped[str] = mapped_column(ID, ForeignKey("people.id"))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[ProblemStatus] = mapped_column(EnumText(ProblemStatus))
+    assignee_id: Mapped[str | None] = mapped_column(ID, ForeignKey("people.id"))
+    consultation_id: Mapped[str | None] = mapped_column(ID, ForeignKey("consultations.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RetrospectiveRow(Base):
+    """An objective's retrospective, written at close-out (one per objective, rewritten until archive)."""
+
+    __tablename__ = "retrospectives"
+
+    objective_id: Mapped[str] = mapped_column(ID, ForeignKey("objectives.id"), primary_key=True)
+    org_id: Mapped[str] = _org()
+    cycle_id: Mapped[str] = mapped_column(ID, ForeignKey("cycles.id"), index=True)
+    author_id: Mapped[str] = mapped_column(ID, ForeignKey("people.id"))
+    # Plain text as written, or {"en": ..., "zh": ...}.
+    what_worked: Mapped[Any] = mapped_column(JSONValue)
+    what_did_not: Mapped[Any] = mapped_column(JSONValue)
+    carry_over: Mapped[Any] = mapped_column(JSONValue)
+    language: Mapped[Language | None] = mapped_column(EnumText(Language))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CycleReportRow(Base):
+    """A cycle's close-out report (``CycleReport`` as JSON) and its carry-over proposals."""
+
+    __tablename__ = "cycle_reports"
+
+    cycle_id: Mapped[str] = mapped_column(ID, ForeignKey("cycles.id"), primary_key=True)
+    org_id: Mapped[str] = _org()
+    final: Mapped[bool] = mapped_column(Boolean)  # False: computed when the cycle ended, before close-out
+    report: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+    carry_over: Mapped[list[Any]] = mapped_column(JSONValue)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 def _t(row: type[Base]) -> Table:
     return cast(Table, row.__table__)
 
@@ -552,6 +606,9 @@ weekly_sheets = _t(WeeklySheetRow)
 activity_keys = _t(ActivityKeyRow)
 critiques = _t(CritiqueRow)
 digest_items = _t(DigestItemRow)
+intake_problems = _t(IntakeProblemRow)
+retrospectives = _t(RetrospectiveRow)
+cycle_reports = _t(CycleReportRow)
 
 # The table holding each kind of subject that comments, flags, change requests and audit entries name.
 SUBJECT_TABLES: dict[SubjectType, Table] = {

@@ -43,6 +43,7 @@ from okrflow.domain.model import (
     Task,
     Team,
 )
+from okrflow.reports.ambassador_model import IntakeProblem
 from okrflow.reports.weekly_sheet import build_weekly_sheet
 from okrflow.runtime.embedded import find_binary
 from okrflow.runtime.settings import Settings
@@ -59,6 +60,7 @@ from okrflow.store import (
     ObjectiveStore,
     OrgStore,
     PeopleStore,
+    ProblemStore,
     RuleSetStore,
     SheetStore,
     TaskStore,
@@ -287,6 +289,18 @@ def seed(session: Session, world: World) -> World:
             created_at=T0,
         )
     )
+    ProblemStore(session).add(
+        IntakeProblem(
+            id="a-p1",
+            org_id=a.id,
+            cycle_id=cycle.id,
+            subject_type=SubjectType.KEY_RESULT,
+            subject_id=kr.id,
+            raised_by="a-cai",
+            text=f"{MARK}: the churn numbers are counted twice",
+            created_at=T0,
+        )
+    )
     RuleSetStore(session).publish(
         a.id, default_source(), published_by="a-root", reason=f"{MARK} rules", at=T0
     )
@@ -313,6 +327,8 @@ def seed(session: Session, world: World) -> World:
         cons1="a-cons1",
         cr1="a-cr1",
         n1="a-n1",
+        p1="a-p1",
+        check_on="2026-03-02",  # a consultation's check date inside the seeded cycle
     )
 
     b = OrgStore(session).add(Org(id="b", name="Bolt Inc"))

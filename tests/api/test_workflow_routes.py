@@ -31,6 +31,7 @@ from okrflow.store.testing import migrated_engine
 from tests.api.authz_matrix import MATRIX
 from tests.api.conftest import World, seed
 from tests.api.test_authz import _call
+from workflows.governance_messages import change_workflow_id, consultation_workflow_id
 
 WORKFLOW_ROUTES = {key for key, entry in MATRIX.items() if entry.workflow}
 
@@ -177,3 +178,43 @@ async def test_submitting_before_the_cycle_is_started_says_how_to_start_it(live:
     assert refused.status_code == 409
     assert "POST /api/v1/cycles/a-q1/start" in refused.json()["detail"]
     assert _objective(live, "o1") is ObjectiveStatus.DRAFT
+
+
+async def test_a_change_request_is_decided_and_a_consultation_met_and_closed_through_their_workflows(
+    live: Live, env: WorkflowEnvironment
+) -> None:
+    started = [change_workflow_id("a", live.world["cr1"]), consultation_workflow_id("a", live.world["cons1"])]
+    try:
+        # The seeded request asks to retitle approved objective o2; bo (its owner) cannot approve it.
+        refused = await live.post("/api/v1/change-requests/{cr1}/decide", "bo", {"approve": True})
+        assert refused.status_code == 403 and "Ana López" in refused.json()["detail"]
+        decided = await live.matrix("POST", "/api/v1/change-requests/{request_id}/decide")
+        assert decided.status_code == 200, decided.text
+        assert (decided.json()["status"], decided.json()["decided_by"]) == ("applied", live.world["ana"])
+        with unit_of_work(make_session_factory(live.engine)) as session:
+            assert ObjectiveStore(session).get("a", live.world["o2"]).title == "Acme: ship half the platform"
+        again = await live.post("/api/v1/change-requests/{cr1}/decide", "ana", {"approve": True})
+        assert again.status_code == 409 and "already decided" in again.json()["detail"]
+
+        with unit_of_work(make_session_factory(live.engine)) as session:
+            cycle = CycleStore(session).get("a", live.world["q1"])
+        live.world.ids["check_on"] = (cycle.start + timedelta(weeks=3)).isoformat()
+        wrong = await live.post(
+            "/api/v1/consultations/{cons1}/meeting",
+            "bo",
+            {"situation": "late", "check_on": live.world["check_on"], "check_condition": "confidense >= 6"},
+        )
+        assert wrong.status_code == 422
+        assert wrong.json()["errors"][0]["loc"] == ["check_condition"]
+        assert "undeclared reference to 'confidense'" in wrong.json()["detail"]
+        met = await live.matrix("POST", "/api/v1/consultations/{consultation_id}/meeting")
+        assert met.status_code == 200, met.text
+        assert met.json()["consultation"]["status"] == "agreed"
+        assert met.json()["check_at"].startswith(live.world["check_on"])
+        closed = await live.matrix("POST", "/api/v1/consultations/{consultation_id}/close")
+        assert closed.status_code == 200, closed.text
+        assert (closed.json()["status"], closed.json()["outcome_note"]) == ("closed", "handled in the weekly")
+    finally:
+        for ident in started:
+            with contextlib.suppress(RPCError):
+                await env.client.get_workflow_handle(ident).terminate("test over")

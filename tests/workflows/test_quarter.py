@@ -21,10 +21,19 @@ from okrflow.store.testing import migrated_engine
 from okrflow.synthetic import Pattern, Signal, small_org
 from rules.engine import evaluate
 from rules.load import load_default
+from tests.workflows.clock import own_environment
 from tests.workflows.quarter import FUTURE_START, Quarter, load_quarter, run_cycle
 
 AS_OF_WEEK = 8
 SEVERE = "kr-serious-delay"
+
+
+@pytest.fixture(scope="module")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    """This module runs a quarter to its archive: a server of its own, so the clock it moves to the end
+    of the quarter does not leave the cycles of modules run after it in the past."""
+    async with own_environment() as environment:
+        yield environment
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,28 @@
+"""A time-skipping server of a module's own, for modules that move the clock far ahead.
+
+The test server's clock only moves forward and is shared by every test of the process: a module that
+runs to the end of a quarter would leave the next module's cycle (which starts at ``FUTURE_START``)
+in the past. Such a module overrides the session's ``env`` with its own server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from okrflow.runtime.embedded import find_binary
+
+
+@asynccontextmanager
+async def own_environment() -> AsyncIterator[WorkflowEnvironment]:
+    environment = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=find_binary("temporal-test-server"),
+        data_converter=pydantic_data_converter,
+    )
+    try:
+        yield environment
+    finally:
+        await environment.shutdown()
