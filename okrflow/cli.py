@@ -27,8 +27,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+org_app = typer.Typer(help="Organisations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
+app.add_typer(org_app, name="org")
 
 out = Console()
 err = Console(stderr=True)
@@ -119,6 +121,30 @@ def token_create(
     settings = load_settings()
     plaintext = create_token(settings, person=person, name=name, org_id=org)
     out.print(plaintext, highlight=False)
+
+
+@org_app.command("create")
+def org_create(
+    org_id: Annotated[str, typer.Argument(help="A short id for the organisation, e.g. acme.")],
+    name: Annotated[str, typer.Option(help="Its display name.")],
+    admin: Annotated[str, typer.Option(help="Handle of the first admin.")] = "admin",
+    admin_name: Annotated[str, typer.Option(help="The first admin's display name.")] = "Administrator",
+    timezone: Annotated[str, typer.Option(help="IANA time zone, e.g. Asia/Shanghai.")] = "UTC",
+    language: Annotated[str, typer.Option(help="zh or en.")] = "en",
+) -> None:
+    """Create an organisation with its first admin, and print the admin's API token once."""
+    from okrflow.runtime.bootstrap import create_org
+
+    plaintext = create_org(
+        load_settings(),
+        org_id=org_id,
+        name=name,
+        timezone=timezone,
+        language=language,
+        admin_handle=admin,
+        admin_name=admin_name,
+    )
+    say(f"organisation {org_id} created; the admin token (shown only now): {plaintext}")
 
 
 def _require_temporal(settings: Settings) -> None:

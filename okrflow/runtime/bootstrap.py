@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from okrflow.domain.errors import NotFound, Problem, ValidationFailed
-from okrflow.domain.model import Org, Person, Role
+from okrflow.domain.model import Org, Person, Role, parse_model
 from okrflow.runtime.settings import Settings
 from okrflow.store import OrgStore, PeopleStore, TokenStore, make_engine, make_session_factory, unit_of_work
 from okrflow.store.migrate import upgrade
@@ -83,11 +84,45 @@ def prepare_database(
     return prepared
 
 
-def _bootstrap_org(session: object) -> None:
-    org = OrgStore(session).add(Org(id=BOOTSTRAP_ORG, name="My organisation"))  # type: ignore[arg-type]
-    PeopleStore(session).add(  # type: ignore[arg-type]
+def _bootstrap_org(session: Session) -> None:
+    org = OrgStore(session).add(Org(id=BOOTSTRAP_ORG, name="My organisation"))
+    PeopleStore(session).add(
         Person(id="admin", org_id=org.id, name="Administrator", handle="admin", role=Role.ADMIN)
     )
+
+
+def create_org(
+    settings: Settings,
+    *,
+    org_id: str,
+    name: str,
+    timezone: str,
+    language: str,
+    admin_handle: str,
+    admin_name: str,
+) -> str:
+    """A new organisation with its first admin; returns the admin's API token (shown once)."""
+    engine = make_engine(settings.resolved_database_url)
+    with unit_of_work(make_session_factory(engine)) as session:
+        org = OrgStore(session).add(
+            parse_model(Org, {"id": org_id, "name": name, "timezone": timezone, "language": language})
+        )
+        admin = PeopleStore(session).add(
+            parse_model(
+                Person,
+                {
+                    "id": f"{org.id}-{admin_handle}",
+                    "org_id": org.id,
+                    "name": admin_name,
+                    "handle": admin_handle,
+                    "role": Role.ADMIN,
+                    "timezone": timezone,
+                    "language": language,
+                },
+            )
+        )
+        _, plaintext = TokenStore(session).create(org.id, admin.id, "first admin token")
+    return plaintext
 
 
 def create_token(settings: Settings, *, person: str, name: str, org_id: str | None) -> str:
