@@ -19,7 +19,6 @@ import random
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -28,7 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from okrflow.domain.model import (
     CheckIn,
@@ -44,8 +43,8 @@ from okrflow.domain.model import (
     Team,
 )
 from okrflow.store.bulk import CHUNK, bulk_load
-from okrflow.store.db import make_engine, make_session_factory, unit_of_work
-from okrflow.store.migrate import upgrade
+from okrflow.store.db import make_session_factory, unit_of_work
+from okrflow.store.migrate import scratch_database
 from okrflow.store.snapshot import load_snapshot
 
 START = date(2026, 1, 5)
@@ -357,28 +356,8 @@ def raw_read(engine: Engine, as_of: datetime) -> int:
 
 @contextmanager
 def fresh_database(backend: str, url: str | None, directory: Path) -> Iterator[Engine]:
-    if backend == "sqlite":
-        engine = make_engine(f"sqlite:///{directory / f'bench-{uuid.uuid4().hex[:6]}.db'}")
-        upgrade(engine)
-        try:
-            yield engine
-        finally:
-            engine.dispose()
-        return
-    assert url is not None
-    schema = f"okrflow_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(url, schema=schema)
-    try:
-        upgrade(engine)
+    with scratch_database(backend, directory=directory, postgres_url=url, prefix="okrflow_bench") as engine:
         yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def timed(fn: Any) -> tuple[float, Any]:

@@ -40,7 +40,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -51,8 +51,8 @@ from okrflow.runtime.embedded import EmbeddedTemporal, find_binary, free_port
 from okrflow.runtime.settings import Settings
 from okrflow.runtime.worker import build_worker
 from okrflow.store.base import gc_paused
-from okrflow.store.db import make_engine, make_session_factory, unit_of_work
-from okrflow.store.migrate import upgrade
+from okrflow.store.db import make_session_factory, unit_of_work
+from okrflow.store.migrate import scratch_database
 from okrflow.store.tables import digest_items, escalations, flags, notifications, weekly_sheets
 from okrflow.synthetic import SyntheticOrg, generate_org
 from workflows.messages import ReviewInput, ReviewResult
@@ -118,28 +118,10 @@ def raw_read(engine: Engine, org_id: str, cycle: str, as_of: datetime, week: int
 
 @contextmanager
 def fresh_database(backend: str, url: str | None, directory: Path) -> Iterator[Engine]:
-    if backend == "sqlite":
-        engine = make_engine(f"sqlite:///{directory / f'bench-review-{uuid.uuid4().hex[:6]}.db'}")
-        upgrade(engine)
-        try:
-            yield engine
-        finally:
-            engine.dispose()
-        return
-    assert url is not None
-    schema = f"okrflow_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(url, schema=schema)
-    try:
-        upgrade(engine)
+    with scratch_database(
+        backend, directory=directory, postgres_url=url, prefix="okrflow_bench_review"
+    ) as engine:
         yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @asynccontextmanager

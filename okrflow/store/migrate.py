@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -69,3 +72,45 @@ def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
+
+
+@contextmanager
+def scratch_database(
+    backend: str, *, directory: Path, postgres_url: str | None = None, prefix: str = "okrflow_scratch"
+) -> Iterator[Engine]:
+    """A fresh, migrated database of its own, removed afterwards (tests, benchmarks).
+
+    Args:
+        backend: "sqlite" (a new file in ``directory``) or "postgresql" (a new schema).
+        directory: where the SQLite file goes.
+        postgres_url: the PostgreSQL server, for "postgresql".
+        prefix: the start of the file or schema name.
+
+    Raises:
+        sqlalchemy.exc.OperationalError: PostgreSQL cannot be reached.
+    """
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    if backend == "sqlite":
+        engine = make_engine(f"sqlite:///{directory / f'{name}.db'}")
+        try:
+            upgrade(engine)
+            yield engine
+        finally:
+            engine.dispose()
+        return
+    if backend != "postgresql" or postgres_url is None:
+        raise ValueError(f"backend {backend!r}: use sqlite, or postgresql with a postgres_url")
+    admin = make_engine(postgres_url)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{name}"'))
+        engine = make_engine(postgres_url, schema=name)
+        try:
+            upgrade(engine)
+            yield engine
+        finally:
+            engine.dispose()
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+    finally:
+        admin.dispose()

@@ -20,7 +20,6 @@ use ``migrated_engine(backend, directory=...)`` to get a fresh migrated database
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,7 +30,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from okrflow.store.db import make_engine
-from okrflow.store.migrate import upgrade
+from okrflow.store.migrate import scratch_database
 
 __all__ = [
     "BACKENDS",
@@ -61,38 +60,25 @@ def migrated_engine(backend: str, *, directory: Path) -> Iterator[Engine]:
     Fails the test (never skips) when ``OKRFLOW_TEST_POSTGRES_URL`` is set but unreachable; skips
     the PostgreSQL variant when it is not set.
     """
-    if backend == "sqlite":
-        engine = make_engine(f"sqlite:///{directory / f'okrflow-{uuid.uuid4().hex[:8]}.db'}")
-        try:
-            upgrade(engine)
-            yield engine
-        finally:
-            engine.dispose()
-        return
-    if backend != "postgresql":
+    if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; use one of {BACKENDS}")
-    url = postgres_url()
-    if url is None:
-        pytest.skip(
-            f"PostgreSQL variant: set {POSTGRES_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1/test)"
-        )
-    schema = f"okrflow_test_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(url)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except OperationalError as exc:
-        admin.dispose()
-        pytest.fail(f"{POSTGRES_ENV} is set but PostgreSQL cannot be reached: {exc.orig}", pytrace=False)
-    engine = make_engine(url, schema=schema)
-    try:
-        upgrade(engine)
+    url = None
+    if backend == "postgresql":
+        url = postgres_url()
+        if url is None:
+            pytest.skip(
+                f"PostgreSQL variant: set {POSTGRES_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1/test)"
+            )
+        probe = make_engine(url)
+        try:
+            with probe.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except OperationalError as exc:
+            pytest.fail(f"{POSTGRES_ENV} is set but PostgreSQL cannot be reached: {exc.orig}", pytrace=False)
+        finally:
+            probe.dispose()
+    with scratch_database(backend, directory=directory, postgres_url=url, prefix="okrflow_test") as engine:
         yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def check_foreign_keys(session: Session) -> None:
