@@ -3,18 +3,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
+from activities.steps import StoreActivities
 from okrflow.services import intake
 from okrflow.store import unit_of_work
 from workflows.governance_messages import AmbassadorDigestResult, CycleStepInput
 
 
-class AmbassadorActivities:
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
-        self.sessions = session_factory
-
+class AmbassadorActivities(StoreActivities):
     @activity.defn
     def send_ambassador_digest(self, input: CycleStepInput) -> AmbassadorDigestResult:
         """Missing check-ins by team, open consultations, change requests waiting, rules that fired most,

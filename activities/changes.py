@@ -1,20 +1,19 @@
 """Activities of change control: the change-request workflow's steps and the mid-term review's.
 
-Thin adapters to ``okrflow.services.change_control``. A decision is keyed (``run_once``): a retried
-decision returns the first result and neither applies nor publishes twice. The mid-term review's
-notices are keyed by the cycle event.
+Thin adapters to ``okrflow.services.change_control``, ``change_decisions`` and ``midterm``. A decision is
+keyed (``run_once``): a retried decision returns the first result and neither applies nor publishes
+twice. The mid-term review's notices are keyed by the cycle event.
 """
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from temporalio import activity
 
-from activities.cycle import business_error
+from activities.steps import StoreActivities, business_outcomes
 from okrflow.domain.calendar import cycle_calendar
-from okrflow.domain.errors import OKRFlowError
-from okrflow.services import change_control
-from okrflow.store import ActivityKeyStore, ChangeRequestStore, CycleStore, unit_of_work
+from okrflow.services import change_control, change_decisions, midterm
+from okrflow.store import ChangeRequestStore, CycleStore, unit_of_work
 from workflows.governance_messages import (
     ChangeRequestInput,
     ChangeRequestPlan,
@@ -27,10 +26,7 @@ from workflows.governance_messages import (
 )
 
 
-class ChangeActivities:
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
-        self.sessions = session_factory
-
+class ChangeActivities(StoreActivities):
     # ------------------------------------------------------------ change requests
 
     @activity.defn
@@ -50,10 +46,8 @@ class ChangeActivities:
 
     @activity.defn
     def decide_change_request(self, input: DecideChangeActivityInput) -> DecideChangeResult:
-        key = f"change:{input.org_id}:{input.request_id}:decision"
-
-        def decide() -> DecideChangeResult:
-            request, told = change_control.decide_change(
+        def decide(session: Session) -> DecideChangeResult:
+            request, told = change_decisions.decide_change(
                 session,
                 input.org_id,
                 input.request_id,
@@ -64,12 +58,9 @@ class ChangeActivities:
             )
             return DecideChangeResult(request_id=request.id, status=request.status, published_to=told)
 
-        try:
-            with unit_of_work(self.sessions) as session:
-                done = ActivityKeyStore(session).run_once(key, decide, at=input.at)
-        except OKRFlowError as exc:
-            raise business_error(exc) from exc
-        return DecideChangeResult.model_validate(done)
+        key = f"change:{input.org_id}:{input.request_id}:decision"
+        with business_outcomes():
+            return self.once(key, decide, DecideChangeResult, at=input.at)
 
     @activity.defn
     def remind_change_approvers(self, input: RemindApproversInput) -> int:
@@ -80,11 +71,8 @@ class ChangeActivities:
 
     @activity.defn
     def expire_change_request(self, input: ExpireChangeInput) -> None:
-        try:
-            with unit_of_work(self.sessions) as session:
-                change_control.expire_change(session, input.org_id, input.request_id, at=input.at)
-        except OKRFlowError as exc:
-            raise business_error(exc) from exc
+        with business_outcomes(), unit_of_work(self.sessions) as session:
+            change_control.expire_change(session, input.org_id, input.request_id, at=input.at)
 
     # ------------------------------------------------------------ the mid-term review
 
@@ -92,7 +80,7 @@ class ChangeActivities:
     def open_midterm_review(self, input: CycleStepInput) -> MidtermResult:
         """The window opens: every owner of an approved objective is asked to confirm or revise it."""
         with unit_of_work(self.sessions) as session:
-            asked = change_control.open_midterm_review(
+            asked = midterm.open_midterm_review(
                 session, input.org_id, input.cycle_id, at=input.at, until=input.until
             )
         return MidtermResult(asked=asked)
@@ -101,7 +89,5 @@ class ChangeActivities:
     def close_midterm_review(self, input: CycleStepInput) -> MidtermResult:
         """The window closes: the revision log (before, after, reason, approver) is published to everyone."""
         with unit_of_work(self.sessions) as session:
-            revisions, told = change_control.close_midterm_review(
-                session, input.org_id, input.cycle_id, at=input.at
-            )
+            revisions, told = midterm.close_midterm_review(session, input.org_id, input.cycle_id, at=input.at)
         return MidtermResult(revisions=revisions, published_to=told)

@@ -1,27 +1,22 @@
 """Activities of close-out: the report when the cycle ends, and the archive at the end of close-out.
 
-Thin adapters to ``okrflow.services.closeout``; each is keyed by its cycle event (``run_once``), so a
-retried step returns its first result and writes, closes and notifies nothing twice.
+Thin adapters to ``okrflow.services.closeout``; each is keyed by its cycle event (``StoreActivities.once``),
+so a retried step returns its first result and writes, closes and notifies nothing twice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from temporalio import activity
 
-from activities.cycle import business_error
-from okrflow.domain.errors import OKRFlowError
+from activities.steps import StoreActivities, business_outcomes
 from okrflow.services import closeout
-from okrflow.store import ActivityKeyStore, unit_of_work
 from workflows.governance_messages import CloseoutResult, CycleStepInput
 
 
-class CloseoutActivities:
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
-        self.sessions = session_factory
-
+class CloseoutActivities(StoreActivities):
     @activity.defn
     def report_cycle_end(self, input: CycleStepInput) -> CloseoutResult:
         """The cycle ended: score it, store the report, ask every objective owner for a retrospective."""
@@ -54,10 +49,7 @@ class CloseoutActivities:
         return self._once(input, run)
 
     def _once(self, input: CycleStepInput, run: Callable[[Session], CloseoutResult]) -> CloseoutResult:
-        key = f"closeout:{input.org_id}:{input.cycle_id}:{input.key}"
-        try:
-            with unit_of_work(self.sessions) as session:
-                done = ActivityKeyStore(session).run_once(key, lambda: run(session), at=input.at)
-        except OKRFlowError as exc:
-            raise business_error(exc) from exc
-        return CloseoutResult.model_validate(done)
+        with business_outcomes():
+            return self.once(
+                f"closeout:{input.org_id}:{input.cycle_id}:{input.key}", run, CloseoutResult, at=input.at
+            )

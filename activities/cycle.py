@@ -1,4 +1,4 @@
-"""Activities of the cycle workflow: the timetable, phases, drafting, reminders, the ignition check.
+"""Activities of the cycle workflow: the timetable, phases, drafting and reminders.
 
 Thin adapters from the workflow to the core and the store. Each runs in one transaction and
 is idempotent: reminders are keyed per person and event, phase changes and decisions are
@@ -11,24 +11,16 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
-from activities.notices import notice
+from activities.notices import notice, notify_each
+from activities.steps import StoreActivities, business_outcomes
 from okrflow.critique.draft import Draft, DraftCycle, DraftKeyResult, DraftObjective
 from okrflow.domain.calendar import cycle_calendar, review_time
-from okrflow.domain.errors import OKRFlowError
-from okrflow.domain.model import (
-    Comment,
-    Cycle,
-    LocalText,
-    ObjectiveStatus,
-    Person,
-    Role,
-    SubjectType,
-)
+from okrflow.domain.model import Comment, Cycle, LocalText, ObjectiveStatus, SubjectType
 from okrflow.domain.schedule import cycle_events
+from okrflow.services.change_control import approvers_for
 from okrflow.store import (
     CheckInStore,
     CommentStore,
@@ -37,7 +29,6 @@ from okrflow.store import (
     NotificationStore,
     ObjectiveStore,
     PeopleStore,
-    TaskStore,
     unit_of_work,
 )
 from okrflow.store.critiques import CritiqueStore
@@ -46,8 +37,6 @@ from workflows.messages import (
     CyclePlan,
     CycleRef,
     DecisionInput,
-    IgnitionInput,
-    IgnitionResult,
     LoadDraftInput,
     RemindInput,
     RemindResult,
@@ -56,18 +45,8 @@ from workflows.messages import (
     SubmissionResult,
 )
 
-SYSTEM = "system:cycle"
 
-
-def business_error(exc: OKRFlowError) -> ApplicationError:
-    """An expected business outcome: fail the step without retrying, with the user-facing message."""
-    return ApplicationError(exc.message, type=type(exc).__name__, non_retryable=True)
-
-
-class CycleActivities:
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
-        self.sessions = session_factory
-
+class CycleActivities(StoreActivities):
     # ------------------------------------------------------------ timetable and phase
 
     @activity.defn
@@ -120,114 +99,102 @@ class CycleActivities:
     @activity.defn
     def record_submission(self, input: SubmissionInput) -> SubmissionResult:
         """Mark the draft submitted, keep the critique with it, and tell the approvers."""
-        try:
-            with unit_of_work(self.sessions) as session:
-                objectives = ObjectiveStore(session)
-                objective = objectives.get(input.org_id, input.objective_id)
-                if objective.status in (ObjectiveStatus.DRAFT, ObjectiveStatus.RETURNED):
-                    objective = objectives.update(
-                        input.org_id,
-                        objective.id,
-                        {"status": ObjectiveStatus.SUBMITTED},
-                        expected_version=None,
-                        actor=input.submitted_by,
-                        action="submit",
-                        at=input.at,
-                    )
-                CritiqueStore(session).put(
-                    org_id=input.org_id,
-                    objective_id=objective.id,
-                    version=objective.version,
-                    critique=input.critique,
+        with business_outcomes(), unit_of_work(self.sessions) as session:
+            objectives = ObjectiveStore(session)
+            objective = objectives.get(input.org_id, input.objective_id)
+            if objective.status in (ObjectiveStatus.DRAFT, ObjectiveStatus.RETURNED):
+                objective = objectives.update(
+                    input.org_id,
+                    objective.id,
+                    {"status": ObjectiveStatus.SUBMITTED},
+                    expected_version=None,
+                    actor=input.submitted_by,
+                    action="submit",
                     at=input.at,
                 )
-                people = PeopleStore(session)
-                owner = people.get(input.org_id, objective.owner_id)
-                approvers = _approvers(people, owner)
-                NotificationStore(session).enqueue_many(
-                    [
-                        notice(
-                            org_id=input.org_id,
-                            recipient=a,
-                            kind="draft_submitted",
-                            at=input.at,
-                            key=f"submit:{objective.id}:v{objective.version}",
-                            title=LocalText(
-                                en=f"{owner.name} submitted an objective for your approval",
-                                zh=f"{owner.name} 提交了目标，等待你审批",
-                            ),
-                            body=LocalText(
-                                en=f"“{objective.title}” — critique score {input.critique.get('score')}",
-                                zh=f"“{objective.title}” —— 评审得分 {input.critique.get('score')}",
-                            ),
-                            payload={"objective_id": objective.id},
-                        )
-                        for a in approvers
-                    ]
-                )
-                return SubmissionResult(owner_id=owner.id, approvers=[a.id for a in approvers])
-        except OKRFlowError as exc:
-            raise business_error(exc) from exc
+            CritiqueStore(session).put(
+                org_id=input.org_id,
+                objective_id=objective.id,
+                version=objective.version,
+                critique=input.critique,
+                at=input.at,
+            )
+            owner = PeopleStore(session).get(input.org_id, objective.owner_id)
+            approvers = [a.id for a in approvers_for(session, objective)]
+            notify_each(
+                session,
+                approvers,
+                org_id=input.org_id,
+                kind="draft_submitted",
+                at=input.at,
+                key=f"submit:{objective.id}:v{objective.version}",
+                title=LocalText(
+                    en=f"{owner.name} submitted an objective for your approval",
+                    zh=f"{owner.name} 提交了目标，等待你审批",
+                ),
+                body=LocalText(
+                    en=f"“{objective.title}” — critique score {input.critique.get('score')}",
+                    zh=f"“{objective.title}” —— 评审得分 {input.critique.get('score')}",
+                ),
+                payload={"objective_id": objective.id},
+            )
+            return SubmissionResult(owner_id=owner.id, approvers=approvers)
 
     @activity.defn
     def record_decision(self, input: DecisionInput) -> None:
         """Approve (the objective locks) or return it with the approver's comment."""
-        try:
-            with unit_of_work(self.sessions) as session:
-                objectives = ObjectiveStore(session)
-                objective = objectives.get(input.org_id, input.objective_id)
-                status = ObjectiveStatus.APPROVED if input.approve else ObjectiveStatus.RETURNED
-                if objective.status is ObjectiveStatus.SUBMITTED:
-                    objective = objectives.update(
-                        input.org_id,
-                        objective.id,
-                        {"status": status},
-                        expected_version=None,
-                        actor=input.decided_by,
-                        action="approve" if input.approve else "return",
-                        reason=input.comment or None,
-                        at=input.at,
-                    )
-                comment_id = f"decision-{objective.id}-v{objective.version}"
-                if input.comment.strip() and not _comment_exists(session, comment_id):
-                    CommentStore(session).add(
-                        Comment(
-                            id=comment_id,
-                            org_id=input.org_id,
-                            subject_type=SubjectType.OBJECTIVE,
-                            subject_id=objective.id,
-                            author_id=input.decided_by,
-                            body=input.comment,
-                            created_at=input.at,
-                        )
-                    )
-                approver = PeopleStore(session).get(input.org_id, input.decided_by)
-                if input.approve:
-                    title = LocalText(
-                        en=f"{approver.name} approved your objective", zh=f"{approver.name} 批准了你的目标"
-                    )
-                else:
-                    title = LocalText(
-                        en=f"{approver.name} returned your objective with a comment",
-                        zh=f"{approver.name} 退回了你的目标并附上意见",
-                    )
-                NotificationStore(session).enqueue(
-                    notice(
+        with business_outcomes(), unit_of_work(self.sessions) as session:
+            objectives = ObjectiveStore(session)
+            objective = objectives.get(input.org_id, input.objective_id)
+            status = ObjectiveStatus.APPROVED if input.approve else ObjectiveStatus.RETURNED
+            if objective.status is ObjectiveStatus.SUBMITTED:
+                objective = objectives.update(
+                    input.org_id,
+                    objective.id,
+                    {"status": status},
+                    expected_version=None,
+                    actor=input.decided_by,
+                    action="approve" if input.approve else "return",
+                    reason=input.comment or None,
+                    at=input.at,
+                )
+            comment_id = f"decision-{objective.id}-v{objective.version}"
+            if input.comment.strip() and not _comment_exists(session, comment_id):
+                CommentStore(session).add(
+                    Comment(
+                        id=comment_id,
                         org_id=input.org_id,
-                        recipient_id=objective.owner_id,
-                        kind="draft_decided",
-                        at=input.at,
-                        key=f"decision:{objective.id}:v{objective.version}",
-                        title=title,
-                        body=LocalText(
-                            en=f"“{objective.title}”" + (f": {input.comment}" if input.comment else ""),
-                            zh=f"“{objective.title}”" + (f"：{input.comment}" if input.comment else ""),
-                        ),
-                        payload={"objective_id": objective.id, "approved": input.approve},
+                        subject_type=SubjectType.OBJECTIVE,
+                        subject_id=objective.id,
+                        author_id=input.decided_by,
+                        body=input.comment,
+                        created_at=input.at,
                     )
                 )
-        except OKRFlowError as exc:
-            raise business_error(exc) from exc
+            approver = PeopleStore(session).get(input.org_id, input.decided_by)
+            if input.approve:
+                title = LocalText(
+                    en=f"{approver.name} approved your objective", zh=f"{approver.name} 批准了你的目标"
+                )
+            else:
+                title = LocalText(
+                    en=f"{approver.name} returned your objective with a comment",
+                    zh=f"{approver.name} 退回了你的目标并附上意见",
+                )
+            notify_each(
+                session,
+                [objective.owner_id],
+                org_id=input.org_id,
+                kind="draft_decided",
+                at=input.at,
+                key=f"decision:{objective.id}:v{objective.version}",
+                title=title,
+                body=LocalText(
+                    en=f"“{objective.title}”" + (f": {input.comment}" if input.comment else ""),
+                    zh=f"“{objective.title}”" + (f"：{input.comment}" if input.comment else ""),
+                ),
+                payload={"objective_id": objective.id, "approved": input.approve},
+            )
 
     # ------------------------------------------------------------ reminders
 
@@ -242,26 +209,22 @@ class CycleActivities:
             covered |= {k.owner_id for k in krs if k.objective_id in approved and k.owner_id}
             people = [p for p in PeopleStore(session).list(input.org_id) if p.active and p.id not in covered]
             cycle = CycleStore(session).get(input.org_id, input.cycle_id)
-            NotificationStore(session).enqueue_many(
-                [
-                    notice(
-                        org_id=input.org_id,
-                        recipient=p,
-                        kind="draft_reminder",
-                        at=input.due,
-                        key=f"draft-reminder:{input.cycle_id}:{input.key}",
-                        title=LocalText(
-                            en=f"{cycle.name} starts on {cycle.start}: your OKRs are not approved yet",
-                            zh=f"{cycle.name} 将于 {cycle.start} 开始：你的 OKR 尚未获批",
-                        ),
-                        body=LocalText(
-                            en="Draft or finish your objectives and submit them to your manager.",
-                            zh="请起草或完善你的目标，并提交给你的经理审批。",
-                        ),
-                        payload={"cycle_id": input.cycle_id, "starts": cycle.start.isoformat()},
-                    )
-                    for p in people
-                ]
+            notify_each(
+                session,
+                [p.id for p in people],
+                org_id=input.org_id,
+                kind="draft_reminder",
+                at=input.due,
+                key=f"draft-reminder:{input.cycle_id}:{input.key}",
+                title=LocalText(
+                    en=f"{cycle.name} starts on {cycle.start}: your OKRs are not approved yet",
+                    zh=f"{cycle.name} 将于 {cycle.start} 开始：你的 OKR 尚未获批",
+                ),
+                body=LocalText(
+                    en="Draft or finish your objectives and submit them to your manager.",
+                    zh="请起草或完善你的目标，并提交给你的经理审批。",
+                ),
+                payload={"cycle_id": input.cycle_id, "starts": cycle.start.isoformat()},
             )
             return RemindResult(reminded=sorted(p.id for p in people))
 
@@ -328,25 +291,6 @@ class CycleActivities:
                 )
             NotificationStore(session).enqueue_many(notices)
             return RemindResult(reminded=recipients)
-
-    # ------------------------------------------------------------ ignition
-
-    @activity.defn
-    def fix_baseline(self, input: IgnitionInput) -> IgnitionResult:
-        """The accepted plan at the end of decomposition becomes the baseline churn is measured against."""
-        with unit_of_work(self.sessions) as session:
-            count = TaskStore(session).fix_baseline(input.org_id, input.cycle_id, at=input.at)
-        return IgnitionResult(flagged_krs=[], baseline_tasks=count)
-
-
-def _approvers(people: PeopleStore, owner: Person) -> list[Person]:
-    """The owner's manager approves; without one (or for the top of the tree), the org's admins."""
-    if owner.manager_id:
-        manager = people.get(owner.org_id, owner.manager_id)
-        if manager.active:
-            return [manager]
-    admins = [p for p in people.list(owner.org_id) if p.role is Role.ADMIN and p.active and p.id != owner.id]
-    return admins or [owner]
 
 
 def _window_start(cycle: Cycle, week: int | None, due: datetime | None) -> datetime:

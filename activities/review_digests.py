@@ -8,31 +8,28 @@ per person (``digest_notice``).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from activities.notices import notice
 from activities.review_shared import Directory
-from okrflow.domain.model import Flag, LocalText, Person, Role, RuleMode, SubjectType
+from okrflow.domain.model import Flag, LocalText, Notification, Role, RuleMode, SubjectType
 from okrflow.domain.snapshot import CycleSnapshot
+from okrflow.reports.cycle_report import kr_owner_id
 from okrflow.store.digests import DigestItem
 from okrflow.store.tables import digest_items
 from rules.ladder import FiredRung
+from rules.model import RungTarget
 from workflows.messages import PublishReviewInput, ReviewBatchInput
-
-CONSULTATION_TARGET = "consultation"
 
 
 def owners_of(snapshot: CycleSnapshot, subject_type: SubjectType, subject_id: str) -> list[str]:
     """Who owns a subject: the person to tell first."""
     if subject_type is SubjectType.KEY_RESULT:
         kr = snapshot.key_results.get(subject_id)
-        if kr is None:
-            return []
-        return [kr.owner_id or snapshot.objectives[kr.objective_id].owner_id]
+        return [kr_owner_id(snapshot, kr)] if kr else []
     if subject_type is SubjectType.OBJECTIVE:
         o = snapshot.objectives.get(subject_id)
         return [o.owner_id] if o else []
@@ -48,28 +45,23 @@ def owners_of(snapshot: CycleSnapshot, subject_type: SubjectType, subject_id: st
 
 
 def resolve_target(
-    snapshot: CycleSnapshot,
-    people: Mapping[str, Person] | Directory,
-    target: str,
-    subject_type: SubjectType,
-    subject_id: str,
+    snapshot: CycleSnapshot, directory: Directory, target: str, subject_type: SubjectType, subject_id: str
 ) -> list[str]:
     """Who a rung notifies: owner, manager, ambassador, consultation, person:<id|handle>, role:<role>."""
-    directory = people if isinstance(people, Directory) else Directory.of(people)
     by_id = directory.people
     owners = owners_of(snapshot, subject_type, subject_id)
-    if target == "owner":
+    if target == RungTarget.OWNER:
         return owners
-    if target == "manager":
+    if target == RungTarget.MANAGER:
         managers = [by_id[o].manager_id for o in owners if o in by_id and by_id[o].manager_id]
         return [m for m in managers if m] or owners
-    if target in ("ambassador", "role:ambassador"):
+    if target in (RungTarget.AMBASSADOR, "role:ambassador"):
         return directory.role(Role.AMBASSADOR)
     if target.startswith("role:"):
         return directory.role(target.removeprefix("role:"))
     if target.startswith("person:"):
         return list(directory.by_handle.get(target.removeprefix("person:"), ()))
-    if target == CONSULTATION_TARGET:
+    if target == RungTarget.CONSULTATION:  # the owner hears of the consultation in their digest
         return owners
     return []
 
@@ -154,7 +146,7 @@ def digest_lines(session: Session, input: PublishReviewInput) -> dict[str, list[
 
 def digest_notice(
     input: PublishReviewInput, cycle_name: str, person_id: str, team_id: str | None, items: list[Line]
-) -> Any:
+) -> Notification:
     ranked = sorted(items, key=lambda i: (-_SEVERITY.get(i.severity, 0), i.kind != "escalation", i.key))
     flags = sum(1 for i in ranked if i.kind == "flag")
     rungs = sum(1 for i in ranked if i.kind == "escalation")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import threading
 from typing import Any
 
@@ -11,34 +10,59 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import install_error_handlers
+from api.routes import (
+    ambassador,
+    audit,
+    change_requests,
+    check_ins,
+    closeout,
+    comments,
+    consultations,
+    critique,
+    cycles,
+    dashboards,
+    flags,
+    health,
+    inbox,
+    key_results,
+    midterm,
+    objectives,
+    people,
+    problems,
+    rules,
+    sheets,
+    tasks,
+    teams,
+    tokens,
+)
 from okrflow.runtime.settings import Settings
 from okrflow.store import make_engine, make_session_factory
 
 API_PREFIX = "/api/v1"
-# Resource routers, each a module under api/routes with a `router`; mounted under /api/v1.
+# The resource routers, mounted under /api/v1 in this order.
 ROUTERS = (
-    "cycles",
-    "objectives",
-    "key_results",
-    "people",
-    "teams",
-    "tasks",
-    "check_ins",
-    "comments",
-    "audit",
-    "inbox",
-    "change_requests",
-    "consultations",
-    "flags",
-    "sheets",
-    "dashboards",
-    "rules",
-    "critique",
-    "tokens",
-    "problems",
-    "closeout",
-    "midterm",
-    "ambassador",
+    cycles.router,
+    objectives.router,
+    key_results.router,
+    people.router,
+    teams.router,
+    tasks.router,
+    check_ins.router,
+    comments.router,
+    audit.router,
+    inbox.router,
+    change_requests.router,
+    consultations.router,
+    flags.router,
+    sheets.router,
+    dashboards.router,
+    rules.router,
+    critique.router,
+    tokens.router,
+    problems.router,
+    closeout.router,
+    midterm.router,
+    ambassador.router,
 )
 
 
@@ -71,17 +95,9 @@ def create_app(
     app.state.temporal = temporal_client
     install_error_handlers(app)
 
-    from api.routes import health
-
     app.include_router(health.router)
     api = APIRouter(prefix=API_PREFIX)
-    for name in ROUTERS:
-        try:
-            module = importlib.import_module(f"api.routes.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"api.routes.{name}":
-                continue  # not written yet
-            raise
-        api.include_router(module.router)
+    for router in ROUTERS:
+        api.include_router(router)
     app.include_router(api)
     return app

@@ -7,29 +7,30 @@ and every store call is scoped to the caller's org.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client
 
 from okrflow.domain.errors import (
-    PermissionDenied,
     Problem,
     StaleVersion,
     Unauthenticated,
     Unavailable,
     ValidationFailed,
 )
-from okrflow.domain.model import Org, Person, Role
+from okrflow.domain.model import Org, Person
 from okrflow.runtime.settings import Settings
-from okrflow.store import TokenStore
+from okrflow.store import CycleStore, TokenStore
 
+T = TypeVar("T")
 _bearer = HTTPBearer(auto_error=False, description="An okrflow API token: `Authorization: Bearer okf_...`")
 
 
@@ -74,12 +75,27 @@ def finish_writes(request: Request, session: Session) -> None:
     _release_write_lock(request)
 
 
+async def write_first(request: Request, session: Session, work: Callable[[], T]) -> T:
+    """Run the request's database work (in a worker thread), then ``finish_writes``.
+
+    For routes that go on to start, update or query a workflow: their work is committed and visible to
+    its activities, and nothing is held while they wait.
+    """
+
+    def run() -> T:
+        done = work()
+        finish_writes(request, session)
+        return done
+
+    return await run_in_threadpool(run)
+
+
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is asking: a person of one org, with their role."""
+    """Who is asking: a person of one org (what they may do is ``okrflow.access``'s to say)."""
 
     person: Person
     org: Org
@@ -91,18 +107,6 @@ class Principal:
     @property
     def org_id(self) -> str:
         return self.org.id
-
-    @property
-    def role(self) -> Role:
-        return self.person.role
-
-    def has_role(self, *roles: Role) -> bool:
-        return self.person.role in roles
-
-    def require(self, *roles: Role, action: str) -> None:
-        if self.person.role not in roles:
-            wanted = " or ".join(r.value for r in roles)
-            raise PermissionDenied(f"{action} needs the {wanted} role; you are {self.person.role.value}")
 
 
 def get_principal(
@@ -128,8 +132,18 @@ def get_temporal(request: Request) -> Client:
     return client
 
 
-TemporalDep = Annotated[Client, Depends(get_temporal)]
+def connected_temporal(request: Request) -> Client | None:
+    """The Temporal client, or None while Temporal is not connected (for work that can wait)."""
+    client: Client | None = request.app.state.temporal
+    return client
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def cycle_ids(session: Session, org_id: str, cycle_id: str | None) -> list[str]:
+    """The cycles a list is drawn from: the one asked for, else every cycle of the org."""
+    return [cycle_id] if cycle_id is not None else [c.id for c in CycleStore(session).list(org_id)]
 
 
 def utcnow() -> datetime:

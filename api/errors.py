@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.schemas.common import PROBLEM_JSON
 from okrflow.domain.errors import (
     Conflict,
     InvalidState,
@@ -25,7 +26,6 @@ from okrflow.domain.errors import (
     ValidationFailed,
 )
 
-PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("okrflow.api")
 
 _STATUS: list[tuple[type[OKRFlowError], int]] = [

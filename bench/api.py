@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
+
+from bench.harness import percentile, timed
+from okrflow.runtime.embedded import free_port
 
 TARGETS_MS = {"org dashboard": 150.0, "check-in": 50.0}
 
@@ -53,12 +55,6 @@ def serve(database_url: str, port: int) -> None:
 
     app = create_app(Settings(database_url=database_url))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # ---------------------------------------------------------------- preparing a database
@@ -85,21 +81,22 @@ def prepare(url: str, *, people: int, seed: int, owners: int) -> Prepared:
     from okrflow.synthetic import generate_org
 
     timings: dict[str, float] = {}
-    t = time.perf_counter()
-    org = generate_org(seed=seed, people=people, org_id="bench")
-    timings["generate"] = time.perf_counter() - t
+    timings["generate"], org = timed(lambda: generate_org(seed=seed, people=people, org_id="bench"))
     engine = make_engine(url)
     upgrade(engine)
     factory = make_session_factory(engine)
-    t = time.perf_counter()
-    with unit_of_work(factory) as session:
-        org.write(session)
-    timings["write"] = time.perf_counter() - t
-    t = time.perf_counter()
-    with unit_of_work(factory) as session:
-        rebuild(session, org.org.id, org.cycle.id)
-        built = session.execute(select(func.count()).select_from(rollup_key_results)).scalar_one()
-    timings["rebuild roll-ups"] = time.perf_counter() - t
+
+    def write() -> None:
+        with unit_of_work(factory) as session:
+            org.write(session)
+
+    def rebuild_rollups() -> int:
+        with unit_of_work(factory) as session:
+            rebuild(session, org.org.id, org.cycle.id)
+            return session.execute(select(func.count()).select_from(rollup_key_results)).scalar_one()
+
+    timings["write"], _ = timed(write)
+    timings["rebuild roll-ups"], built = timed(rebuild_rollups)
     rng = random.Random(seed)
     active = {p.id for p in org.people if p.active}
     krs = [k for k in org.key_results if k.owner_id in active]
@@ -145,8 +142,8 @@ class Samples:
         if not lat:
             return f"  {self.name:<22} no successful request; errors {self.errors}"
         p50 = statistics.median(lat) * 1000
-        p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))] * 1000
-        p99 = lat[min(len(lat) - 1, int(0.99 * len(lat)))] * 1000
+        p95 = percentile(lat, 0.95) * 1000
+        p99 = percentile(lat, 0.99) * 1000
         rps = len(lat) / self.wall if self.wall else 0.0
         ratio = ""
         if baseline is not None and baseline is not self and baseline.latencies:

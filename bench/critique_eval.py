@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import percentile  # noqa: E402
 from okrflow.critique.contract import Critic, Critique, FindingCode  # noqa: E402
 from okrflow.critique.draft import Draft  # noqa: E402
 from okrflow.critique.evaluation import LabelledDraft, Report, load_labelled, score_critiques  # noqa: E402
@@ -75,9 +76,7 @@ def timing(drafts: list[Draft]) -> tuple[float, float, float]:
             t2 = time.perf_counter()
             parse_ms.append((t1 - t0) * 1000)
             critique_ms.append((t2 - t1) * 1000)
-    critique_ms.sort()
-    p95 = critique_ms[int(0.95 * (len(critique_ms) - 1))]
-    return statistics.median(critique_ms), p95, statistics.median(parse_ms)
+    return statistics.median(critique_ms), percentile(critique_ms, 0.95), statistics.median(parse_ms)
 
 
 async def run_critic(critic: Critic, items: list[LabelledDraft]) -> list[Critique]:

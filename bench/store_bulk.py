@@ -18,9 +18,7 @@ import os
 import random
 import sys
 import tempfile
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import Engine
 
+from bench.harness import Query, driver_instant, fetch_count, placeholder, timed
 from okrflow.domain.model import (
     CheckIn,
     Cycle,
@@ -260,8 +259,7 @@ def raw_rows(data: dict[str, list[Any]], backend: str) -> dict[str, list[tuple[A
 
     def conv(v: Any) -> Any:
         if isinstance(v, datetime):
-            v = v.astimezone(UTC)
-            return v.replace(tzinfo=None).isoformat(sep=" ") if backend == "sqlite" else v
+            return driver_instant(backend, v)
         if isinstance(v, date):
             return v.isoformat() if backend == "sqlite" else v
         if isinstance(v, (list, dict)):
@@ -296,7 +294,7 @@ def raw_rows(data: dict[str, list[Any]], backend: str) -> dict[str, list[tuple[A
 
 
 def raw_insert(engine: Engine, rows: dict[str, list[tuple[Any, ...]]]) -> None:
-    mark = "?" if engine.dialect.name == "sqlite" else "%s"
+    mark = placeholder(engine.dialect.name)
     conn = engine.raw_connection()
     try:
         cur = conn.cursor()
@@ -316,15 +314,11 @@ def raw_insert(engine: Engine, rows: dict[str, list[tuple[Any, ...]]]) -> None:
 
 def raw_read(engine: Engine, as_of: datetime) -> int:
     """Fetch the columns a whole-cycle snapshot reads, with the driver, building nothing."""
-    mark = "?" if engine.dialect.name == "sqlite" else "%s"
-    bound = (
-        as_of.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
-        if engine.dialect.name == "sqlite"
-        else as_of
-    )
+    mark = placeholder(engine.dialect.name)
+    bound = driver_instant(engine.dialect.name, as_of)
     objs = "SELECT id FROM objectives WHERE cycle_id = 'q1'"
     krs = f"SELECT id FROM key_results WHERE objective_id IN ({objs})"
-    queries = [
+    queries: list[Query] = [
         ("SELECT * FROM people WHERE org_id = 'org'", ()),
         ("SELECT * FROM teams WHERE org_id = 'org'", ()),
         ("SELECT * FROM objectives WHERE cycle_id = 'q1'", ()),
@@ -338,32 +332,14 @@ def raw_read(engine: Engine, as_of: datetime) -> int:
         ),
         (f"SELECT * FROM check_ins WHERE kr_id IN ({krs}) AND at <= {mark} ORDER BY kr_id, at, id", (bound,)),
     ]
-    conn = engine.raw_connection()
-    n = 0
-    try:
-        cur = conn.cursor()
-        for sql, params in queries:
-            cur.execute(sql, params)
-            n += len(cur.fetchall())
-        conn.rollback()
-    finally:
-        conn.close()
-    return n
+    return fetch_count(engine, queries)
 
 
-# ---------------------------------------------------------------- databases
+# ---------------------------------------------------------------- one backend
 
 
-@contextmanager
-def fresh_database(backend: str, url: str | None, directory: Path) -> Iterator[Engine]:
-    with scratch_database(backend, directory=directory, postgres_url=url, prefix="okrflow_bench") as engine:
-        yield engine
-
-
-def timed(fn: Any) -> tuple[float, Any]:
-    t = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - t, result
+def fresh_database(backend: str, url: str | None, directory: Path) -> AbstractContextManager[Engine]:
+    return scratch_database(backend, directory=directory, postgres_url=url, prefix="okrflow_bench")
 
 
 def run_backend(backend: str, url: str | None, data: dict[str, list[Any]], directory: Path) -> None:

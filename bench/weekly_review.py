@@ -29,14 +29,12 @@ import gc
 import os
 import sys
 import tempfile
-import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import ExitStack, asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -45,6 +43,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from bench.harness import Query, driver_instant, fetch_count, placeholder, timed, timed_async
 from okrflow.domain.calendar import phase_at, review_time
 from okrflow.domain.model import Cycle
 from okrflow.runtime.embedded import EmbeddedTemporal, find_binary, free_port
@@ -67,13 +66,12 @@ TARGET_SECONDS = 30.0
 
 def raw_read(engine: Engine, org_id: str, cycle: str, as_of: datetime, week: int) -> int:
     """Fetch every row a review of ``week`` reads with the driver; return how many rows came back."""
-    sqlite = engine.dialect.name == "sqlite"
-    mark = "?" if sqlite else "%s"
-    bound: Any = as_of.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ") if sqlite else as_of
+    mark = placeholder(engine.dialect.name)
+    bound = driver_instant(engine.dialect.name, as_of)
     objs = f"SELECT id FROM objectives WHERE cycle_id = {mark}"
     krs = f"SELECT id FROM key_results WHERE objective_id IN ({objs})"
     task_ids = f"SELECT id FROM tasks WHERE kr_id IN ({krs})"
-    queries: list[tuple[str, tuple[Any, ...]]] = [
+    queries: list[Query] = [
         (f"SELECT * FROM cycles WHERE id = {mark}", (cycle,)),
         (f"SELECT * FROM people WHERE org_id = {mark}", (org_id,)),
         (f"SELECT * FROM teams WHERE org_id = {mark}", (org_id,)),
@@ -100,28 +98,10 @@ def raw_read(engine: Engine, org_id: str, cycle: str, as_of: datetime, week: int
         ),
         (f'SELECT * FROM calendar_events WHERE cycle_id = {mark} ORDER BY "on", id', (cycle,)),
     ]
-    conn = engine.raw_connection()
-    n = 0
-    try:
-        cur = conn.cursor()
-        for sql, params in queries:
-            cur.execute(sql, params)
-            n += len(cur.fetchall())
-        conn.rollback()
-    finally:
-        conn.close()
-    return n
+    return fetch_count(engine, queries)
 
 
-# ---------------------------------------------------------------- databases and Temporal
-
-
-@contextmanager
-def fresh_database(backend: str, url: str | None, directory: Path) -> Iterator[Engine]:
-    with scratch_database(
-        backend, directory=directory, postgres_url=url, prefix="okrflow_bench_review"
-    ) as engine:
-        yield engine
+# ---------------------------------------------------------------- Temporal
 
 
 @asynccontextmanager
@@ -199,12 +179,6 @@ class Review:
         return at
 
 
-def timed(fn: Any) -> tuple[float, Any]:
-    t = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - t, result
-
-
 def write(engine: Engine, org: SyntheticOrg) -> None:
     with unit_of_work(make_session_factory(engine)) as session:
         write_s, rows = timed(lambda: org.write(session))
@@ -243,12 +217,6 @@ async def run_backend(name: str, engine: Engine, client: Client, review: Review,
     return ok
 
 
-async def timed_async(work: Any) -> tuple[float, Any]:
-    t = time.perf_counter()
-    result = await work
-    return time.perf_counter() - t, result
-
-
 async def main_async(args: argparse.Namespace) -> bool:
     gen_s, org = timed(lambda: generate_org(seed=args.seed, people=args.people, as_of_week=args.week))
     sizes = ", ".join(f"{v:,} {k}" for k, v in org.counts().items())
@@ -258,7 +226,12 @@ async def main_async(args: argparse.Namespace) -> bool:
     ok = True
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         directory = Path(tmp)
-        engines = {name: stack.enter_context(fresh_database(name, url, directory)) for name, url in backends}
+        engines = {
+            name: stack.enter_context(
+                scratch_database(name, directory=directory, postgres_url=url, prefix="okrflow_bench_review")
+            )
+            for name, url in backends
+        }
         for engine in engines.values():
             write(engine, org)
         # A worker holds no generated org: drop it, so that it costs the timed part nothing.

@@ -12,7 +12,8 @@ record of another org is never found, so it is never decided on here):
   output (flags, escalations, sheets, the cycle status).
 - The ambassador reads everything in the org (flags, escalations, consultations, audit, sheets).
 - Admins configure: people, teams, cycles (start, pause, resume), tokens for others; they may
-  also act on any objective, key result or task.
+  also act on any objective, key result or task. Everyone changes their own language, time zone
+  and email.
 
 Each ``require_*`` function raises ``PermissionDenied`` with a message that says what was refused
 and who may do it; each ``can_*`` function answers the same question as a bool.
@@ -36,6 +37,7 @@ from okrflow.domain.model import (
 __all__ = [
     "PRIVILEGED_READERS",
     "REVIEW_READERS",
+    "SELF_SERVICE_FIELDS",
     "TASK_OWNER_FIELDS",
     "can_edit_key_result",
     "can_edit_objective",
@@ -53,6 +55,7 @@ __all__ = [
     "require_decide_draft",
     "require_edit_key_result",
     "require_edit_objective",
+    "require_edit_person",
     "require_edit_task",
     "require_manage_tasks",
     "require_propose_task",
@@ -67,6 +70,8 @@ __all__ = [
 REVIEW_READERS = frozenset({Role.ADMIN, Role.AMBASSADOR, Role.MANAGER})
 # Who reads everything in the org, the audit log and every consultation included.
 PRIVILEGED_READERS = frozenset({Role.ADMIN, Role.AMBASSADOR})
+# What a person may change on their own record; everything else about people is for admins.
+SELF_SERVICE_FIELDS = frozenset({"language", "timezone", "email"})
 # What a task's owner may change on their own task; the KR owner may change everything.
 TASK_OWNER_FIELDS = frozenset(
     {"title", "due", "milestone", "depends_on", "estimate_hours", "status", "collaborators", "trade_off_note"}
@@ -90,6 +95,13 @@ def manages(actor: Person, person: Person | None) -> bool:
 
 def require_admin(actor: Person, action: str) -> None:
     require(is_admin(actor), f"{action} is for admins; you are {actor.role.value}")
+
+
+def require_edit_person(actor: Person, person: Person, fields: Collection[str]) -> None:
+    """Admins change people; everyone changes their own language, time zone and email."""
+    if person.id == actor.id and set(fields) <= SELF_SERVICE_FIELDS:
+        return
+    require_admin(actor, "changing people (other than your own language, time zone, email)")
 
 
 # ---------------------------------------------------------------- objectives and key results

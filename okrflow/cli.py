@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
+from okrflow.commands import error_line, fail, load_settings, out
 from okrflow.domain.errors import OKRFlowError
 from okrflow.runtime.settings import Settings
 
@@ -32,26 +32,10 @@ app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(org_app, name="org")
 
-out = Console()
-err = Console(stderr=True)
-
 
 def say(message: str) -> None:
     """A line for people; never wrapped, so a token or URL can be copied whole."""
-    out.print(message, soft_wrap=True, highlight=False, markup=False)
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
-
-
-def load_settings(**overrides: object) -> Settings:
-    try:
-        values = {k: v for k, v in overrides.items() if v is not None}
-        return Settings(**values)  # type: ignore[arg-type]
-    except Exception as exc:  # pydantic's error names the variable
-        raise fail(f"invalid settings: {exc}") from None
+    out.print(message, markup=False)
 
 
 @app.command()
@@ -106,7 +90,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
     settings = load_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = upgrade(settings.resolved_database_url, revision=revision)
-    out.print(f"database at revision {current_revision(engine)}")
+    say(f"database at revision {current_revision(engine)}")
 
 
 @token_app.command("create")
@@ -120,7 +104,7 @@ def token_create(
 
     settings = load_settings()
     plaintext = create_token(settings, person=person, name=name, org_id=org)
-    out.print(plaintext, highlight=False)
+    say(plaintext)
 
 
 @org_app.command("create")
@@ -149,7 +133,7 @@ def org_create(
 
 def _require_temporal(settings: Settings) -> None:
     if settings.embedded_temporal:
-        raise fail("OKRFLOW_TEMPORAL_ADDRESS is not set; `okrflow serve` runs an embedded server instead")
+        fail("OKRFLOW_TEMPORAL_ADDRESS is not set; `okrflow serve` runs an embedded server instead")
 
 
 def _logging() -> None:
@@ -173,7 +157,7 @@ def _live_snapshot(cycle_id: str | None) -> object:
     now = datetime.now(UTC)
     engine = make_engine(settings.resolved_database_url)
     if current_revision(engine) is None:
-        raise fail(
+        fail(
             "the database has no okrflow schema yet: run `okrflow db upgrade` (or `okrflow serve`), "
             "or use --demo"
         )
@@ -181,14 +165,14 @@ def _live_snapshot(cycle_id: str | None) -> object:
         if cycle_id is None:
             org_ids = list(session.scalars(select(orgs.c.id).order_by(orgs.c.id)))
             if len(org_ids) != 1:
-                raise fail(
+                fail(
                     "pass --cycle: the database holds several organisations"
                     if org_ids
                     else "the database holds no organisation yet; use --demo"
                 )
             cycle_id = current_cycle(session, org_ids[0], on=now).id
         elif session.scalar(select(cycles.c.id).where(cycles.c.id == cycle_id)) is None:
-            raise fail(f"no cycle {cycle_id!r} in {settings.resolved_database_url.split('://')[0]} database")
+            fail(f"no cycle {cycle_id!r} in {settings.resolved_database_url.split('://')[0]} database")
         return load_snapshot(session, cycle_id, as_of=now)
 
 
@@ -210,16 +194,12 @@ def main() -> None:
     try:
         app()
     except OKRFlowError as exc:
-        err.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+        error_line(exc.message)
         sys.exit(1)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        err.print(
-            f"[bold red]error:[/] the database failed: {reason} (is OKRFLOW_DATABASE_URL right, "
-            f"and did `okrflow db upgrade` run?)",
-            highlight=False,
-            soft_wrap=True,
-        )
+        hint = "is OKRFLOW_DATABASE_URL right, and did `okrflow db upgrade` run?"
+        error_line(f"the database failed: {reason} ({hint})")
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)

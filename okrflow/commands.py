@@ -2,8 +2,8 @@
 
 ``import``, ``export`` and ``sheet`` work on the database of ``OKRFLOW_DATABASE_URL`` (default: the
 SQLite file in the data directory); ``checkin`` talks to a running server over HTTP. Errors are
-one clear line each on stderr and a non-zero exit; long work shows a progress bar. The file
-format of import and export is in ``docs/cli.md``.
+one clear line each on stderr and a non-zero exit (``fail``, which ``okrflow.cli`` uses too); long
+work shows a progress bar. The file format of import and export is in ``docs/cli.md``.
 """
 
 from __future__ import annotations
@@ -18,11 +18,14 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from okrflow.domain.errors import OKRFlowError, ValidationFailed
+from okrflow.domain.model import Language
+from okrflow.runtime.settings import Settings
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True)
 out = Console(soft_wrap=True, highlight=False)
@@ -42,14 +45,23 @@ class ExportFormat(StrEnum):
     CSV = "csv"
 
 
-class Lang(StrEnum):
-    EN = "en"
-    ZH = "zh"
+def error_line(message: str) -> None:
+    """One error on one line of stderr (the message is text, never markup)."""
+    err.print(f"[bold red]error:[/] {escape(message)}", markup=True)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", markup=True)
+    """Say what went wrong in one line, and exit with ``code``."""
+    error_line(message)
     raise typer.Exit(code)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment; the options given on the command line win."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+    except Exception as exc:  # pydantic's error names the variable
+        fail(f"invalid settings: {exc}")
 
 
 def _problems(exc: ValidationFailed) -> NoReturn:
@@ -57,21 +69,17 @@ def _problems(exc: ValidationFailed) -> NoReturn:
     source = f"{exc.source}: " if exc.source else ""
     for p in exc.problems:
         where = ", ".join(str(x) for x in p.location)
-        err.print(f"[bold red]error:[/] {source}{where + ': ' if where else ''}{p.message}", markup=True)
+        error_line(f"{source}{where + ': ' if where else ''}{p.message}")
     fail(f"{len(exc.problems)} problem(s); nothing was written")
 
 
 @contextmanager
 def _database() -> Iterator[Session]:
     """A unit of work on the configured database (committed when the command succeeds)."""
-    from okrflow.runtime.settings import Settings
     from okrflow.store import make_engine, make_session_factory, unit_of_work
     from okrflow.store.migrate import current_revision, head_revision
 
-    try:
-        settings = Settings()
-    except Exception as exc:  # pydantic names the variable
-        fail(f"invalid settings: {exc}")
+    settings = load_settings()
     engine = make_engine(settings.resolved_database_url)
     try:
         try:
@@ -248,7 +256,7 @@ def sheet_command(
     team: Annotated[
         str | None, typer.Option(help="A team's sheet (id or name); default the org-wide one.")
     ] = None,
-    lang: Annotated[Lang | None, typer.Option(help="en or zh (default: the org's language).")] = None,
+    lang: Annotated[Language | None, typer.Option(help="en or zh (default: the org's language).")] = None,
     fmt: Annotated[
         SheetFormat, typer.Option("--format", help="markdown, html or json.")
     ] = SheetFormat.MARKDOWN,

@@ -17,12 +17,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from okrflow.dashboards import DEFAULT_THRESHOLDS, EPS, DashboardScope, TeamLike, ratio, team_chain
+from okrflow.dashboards import EPS, DashboardScope, TeamLike, ratio, team_chain
 from okrflow.domain.calendar import local_date, week_count, week_of
 from okrflow.domain.model import Cycle, Person, Role, TaskStatus
 from okrflow.domain.progress import clamp
 from okrflow.domain.trend import Trend, confidence_trend
-from okrflow.reports.sheet_model import SheetThresholds
+from okrflow.reports.sheet_model import DEFAULT_THRESHOLDS, SheetThresholds
 
 __all__ = [
     "AtRiskItem",

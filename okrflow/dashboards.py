@@ -17,8 +17,9 @@ rescan either: check-ins are counted per cycle week, open milestones per due dat
 results carry their progress so the at-risk line (``progress <= expected - gap``) is an index
 range query on the per-KR roll-up rows.
 
-Key-result health follows the weekly sheet's order: done, blocked, low confidence, at risk (by
-the progress gap alone: flags are not part of the roll-up), no check-in this week, on track.
+Key-result health follows the weekly sheet's order: done, blocked, low confidence (decided as the
+sheet decides them, ``reports.assessment.settled_status``), at risk (by the progress gap alone:
+flags are not part of the roll-up), no check-in this week, on track.
 "This week" is the cycle week of the day asked about, in the cycle's time zone. The views built
 from these sums are in ``okrflow.dashboard_views``.
 """
@@ -34,10 +35,11 @@ from typing import Any, Protocol
 from okrflow.domain.calendar import local_date, week_of
 from okrflow.domain.model import CheckIn, Cycle, KeyResult, Objective, PlanState, Task, TaskStatus
 from okrflow.domain.progress import clamp, kr_progress
-from okrflow.reports.sheet_model import SheetThresholds
+from okrflow.reports.assessment import settled_status
+from okrflow.reports.sheet_model import DEFAULT_THRESHOLDS, SheetThresholds
+from okrflow.reports.snapshot_lookups import OPEN_TASK
 
 __all__ = [
-    "DEFAULT_THRESHOLDS",
     "EPS",
     "ORG",
     "BaseStatus",
@@ -58,9 +60,7 @@ __all__ = [
 
 Vector = dict[str, Any]
 ORG = "org"
-DEFAULT_THRESHOLDS = SheetThresholds()
 EPS = 1e-9
-_OPEN_TASK = (TaskStatus.TODO, TaskStatus.DOING, TaskStatus.BLOCKED)
 
 
 def team_scope(team_id: str) -> str:
@@ -220,14 +220,8 @@ def key_result_state(
     raw = kr_progress(kr, value=value, tasks=plan)
     progress = clamp(raw)
     blocked = any(t.status is TaskStatus.BLOCKED for t in plan)
-    if progress >= 1.0:
-        base = BaseStatus.DONE
-    elif blocked or (latest is not None and latest.blockers):
-        base = BaseStatus.BLOCKED
-    elif latest is not None and latest.confidence <= thresholds.low_confidence:
-        base = BaseStatus.LOW_CONFIDENCE
-    else:
-        base = BaseStatus.OPEN
+    settled = settled_status(progress, blocked, latest, thresholds.low_confidence)
+    base = BaseStatus(settled.value) if settled is not None else BaseStatus.OPEN
 
     weeks: dict[int, CheckIn] = {}
     for ci in ordered:  # the latest check-in of each week wins
@@ -248,7 +242,7 @@ def key_result_state(
     for t in plan:
         part = task_parts.setdefault(t.owner_id, {})
         add_into(part, {"tasks": {t.status.value: 1}})
-        if t.milestone and t.status in _OPEN_TASK and t.due is not None:
+        if t.milestone and t.status in OPEN_TASK and t.due is not None:
             add_into(part, {"ms_due": {t.due.isoformat(): 1}})
             first_open = t.due if first_open is None else min(first_open, t.due)
     all_tasks: Vector = {}

@@ -86,9 +86,14 @@ def _yaml(
     for k in krs:
         krs_by_objective.setdefault(k.objective_id, []).append(k)
 
-    def clean(values: dict[str, Any]) -> dict[str, Any]:
+    def entry(
+        kind: str, item: Any, children_key: str = "", children: list[Any] | None = None
+    ) -> dict[str, Any]:
         # Leave out what is empty: absent fields keep their value (or default) on import.
-        return {k: v for k, v in values.items() if v is not None and v != [] and v != ""}
+        out = {k: v for k, v in _fields(kind, item, people).items() if v is not None and v != [] and v != ""}
+        if children:
+            out[children_key] = children
+        return out
 
     doc = {
         "cycle": {
@@ -99,25 +104,18 @@ def _yaml(
             "timezone": cycle.timezone,
         },
         "objectives": [
-            {
-                **clean(_fields(OBJECTIVE, o, people)),
-                "key_results": [
-                    {
-                        **clean(_fields(KEY_RESULT, k, people)),
-                        "tasks": [clean(_fields(TASK, t, people)) for t in tasks_by_kr.get(k.id, [])],
-                    }
+            entry(
+                OBJECTIVE,
+                o,
+                "key_results",
+                [
+                    entry(KEY_RESULT, k, "tasks", [entry(TASK, t) for t in tasks_by_kr.get(k.id, [])])
                     for k in krs_by_objective.get(o.id, [])
                 ],
-            }
+            )
             for o in objectives
         ],
     }
-    for o in doc["objectives"]:  # type: ignore[union-attr]
-        for k in o["key_results"]:
-            if not k["tasks"]:
-                del k["tasks"]
-        if not o["key_results"]:
-            del o["key_results"]
     header = (
         f"# okrflow export of cycle {cycle.name} ({cycle.start} to {cycle.end}); `okrflow import` reads it\n"
     )

@@ -1,20 +1,19 @@
 """Import one cycle's objectives, key results and tasks from YAML or CSV (``okrflow import FILE``).
 
 All or nothing: the whole file is read (``okrflow.import_format``) and checked against the org
-first (people, teams, parents, dependencies, the task graph), and *every* problem is reported,
-each with its place in the file (``line 12, objective #2 key result #1, target: ...`` or
-``row 7, owner: ...``). Nothing is written unless there is none. Then every record is created,
-or updated when its ``id`` names a record of the org, through the stores (versioned and
-audited), in the caller's transaction.
+first (people, teams and the cycle, resolved by ``okrflow.import_refs``; parents, dependencies,
+the task graph), and *every* problem is reported, each with its place in the file
+(``line 12, objective #2 key result #1, target: ...`` or ``row 7, owner: ...``). Nothing is
+written unless there is none. Then every record is created, or updated when its ``id`` names a
+record of the org, through the stores (versioned and audited), in the caller's transaction.
 
 ``okrflow export`` writes the same format, so an export imports back unchanged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -22,43 +21,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from okrflow.domain.errors import DependencyCycle, Problem, ValidationFailed
-from okrflow.domain.model import Cycle, KeyResult, Objective, Person, Task
+from okrflow.domain.model import Cycle, KeyResult, Objective, Task, validation_problems
 from okrflow.domain.taskgraph import check_dag
 from okrflow.import_format import (
     FIELDS,
     KEY_RESULT,
     LABEL,
-    LIST_FIELDS,
     OBJECTIVE,
     TASK,
     ImportFile,
     Record,
     problem,
-    read_import_file,
     with_article,
 )
-from okrflow.store import (
-    CycleStore,
-    KeyResultStore,
-    ObjectiveStore,
-    PeopleStore,
-    TaskStore,
-    TeamStore,
-    new_id,
-)
+from okrflow.import_refs import FILE_FIELD, Resolver, clearable, resolve_cycle
+from okrflow.services.rollups import rebuild
+from okrflow.store import CycleStore, KeyResultStore, ObjectiveStore, TaskStore
+from okrflow.store.base import chunks
 from okrflow.store.tables import key_results, objectives, tasks
 
-__all__ = [
-    "ImportPlan",
-    "ImportResult",
-    "Planned",
-    "apply_import",
-    "import_file",
-    "plan_import",
-]
-
-_MODEL_FIELD = {"owner": "owner_id", "team": "team_id"}  # file field -> model field
-_FILE_FIELD = {v: k for k, v in _MODEL_FIELD.items()}
+__all__ = ["ImportPlan", "ImportResult", "Planned", "apply_import", "plan_import"]
 
 
 # ---------------------------------------------------------------- checking against the org
@@ -93,53 +75,6 @@ class ImportResult:
     unchanged: int
 
 
-class _Resolver:
-    """Turns names in the file (handles, team names, ids) into the org's records, collecting problems."""
-
-    def __init__(self, session: Session, org_id: str, records: Sequence[Record]) -> None:
-        self.session = session
-        self.org_id = org_id
-        self.problems: list[Problem] = []
-        refs: set[str] = set()
-        for r in records:
-            for name in ("owner", "collaborators"):
-                value = r.given.get(name)
-                refs.update([value] if isinstance(value, str) else [str(v) for v in value or ()])
-        people = PeopleStore(session)
-        self.people: dict[str, Person] = dict(people.by_handles(org_id, refs))
-        self.people.update(people.get_many(org_id, refs))
-        self.teams = TeamStore(session).list(org_id)
-
-    def person(self, where: str, name: str, value: Any) -> str | None:
-        if value is None:
-            return None
-        key = str(value).lstrip("@")
-        found = self.people.get(key)
-        if found is None:
-            self.problems.append(problem(where, name, f"no person with handle or id {key!r} in this org"))
-            return None
-        if not found.active:
-            self.problems.append(problem(where, name, f"{found.name} (@{found.handle}) is deactivated"))
-        return found.id
-
-    def team(self, where: str, value: Any) -> str | None:
-        if value is None:
-            return None
-        key = str(value)
-        by_id = [t for t in self.teams if t.id == key]
-        by_name = [t for t in self.teams if t.name == key]
-        found = by_id or by_name
-        if len(found) == 1:
-            return found[0].id
-        if not found:
-            self.problems.append(problem(where, "team", f"no team with id or name {key!r} in this org"))
-        else:
-            self.problems.append(
-                problem(where, "team", f"{len(found)} teams are named {key!r}: use the team id")
-            )
-        return None
-
-
 def plan_import(session: Session, org_id: str, data: ImportFile, *, cycle: str | None = None) -> ImportPlan:
     """Check every record of ``data`` against the org and the cycle; nothing is written.
 
@@ -152,12 +87,21 @@ def plan_import(session: Session, org_id: str, data: ImportFile, *, cycle: str |
     Raises:
         ValidationFailed: every problem found, each located in the file (``source`` is the file).
     """
-    resolver = _Resolver(session, org_id, data.records)
-    problems = resolver.problems
-    problems += data.problems
-    the_cycle, new_cycle = _cycle(session, org_id, cycle if cycle is not None else data.cycle, problems)
+    problems = list(data.problems)
+    resolver = Resolver(session, org_id, data.records, problems)
+    the_cycle, new_cycle = resolve_cycle(
+        session, org_id, cycle if cycle is not None else data.cycle, problems
+    )
     ids = {r.id for r in data.records}
-    stored = _stored(session, org_id, ids)
+    # The org's records the file's ids name, whatever their cycle; ids of other orgs are taken.
+    existing_objectives = ObjectiveStore(session).get_many(org_id, ids)
+    existing_krs = KeyResultStore(session).get_many(org_id, ids)
+    existing_tasks = TaskStore(session).get_many(org_id, ids)
+    stored_kind = {
+        **dict.fromkeys(existing_objectives, OBJECTIVE),
+        **dict.fromkeys(existing_krs, KEY_RESULT),
+        **dict.fromkeys(existing_tasks, TASK),
+    }
     elsewhere = _ids_elsewhere(session, org_id, ids)
 
     seen: dict[str, Record] = {}
@@ -169,33 +113,25 @@ def plan_import(session: Session, org_id: str, data: ImportFile, *, cycle: str |
             problems.append(
                 problem(r.where, "id", f"{r.id!r} is already used by another organisation's record")
             )
-        kind_of = stored.get(r.id)
-        if kind_of is not None and kind_of[0] != r.kind:
+        kind = stored_kind.get(r.id)
+        if kind is not None and kind != r.kind:
             problems.append(
                 problem(
                     r.where,
                     "id",
-                    f"{r.id!r} is a {LABEL[kind_of[0]]}, not {with_article(LABEL[r.kind])}",
+                    f"{r.id!r} is {with_article(LABEL[kind])}, not {with_article(LABEL[r.kind])}",
                 )
             )
 
     by_kind = {k: [r for r in data.records if r.kind == k] for k in FIELDS}
-    file_objectives = {r.id for r in by_kind[OBJECTIVE]}
-    file_krs = {r.id for r in by_kind[KEY_RESULT]}
+    file_ids = {k: {r.id for r in records} for k, records in by_kind.items()}
     cycle_id = the_cycle.id if the_cycle is not None else ""
     as_cycle = cycle_id or "(unresolved)"  # keeps records checkable while the cycle is reported
-    existing_objectives = ObjectiveStore(session).get_many(
-        org_id, [i for i, (k, _) in stored.items() if k == OBJECTIVE]
-    )
-    existing_krs = KeyResultStore(session).get_many(
-        org_id, [i for i, (k, _) in stored.items() if k == KEY_RESULT]
-    )
-    existing_tasks = TaskStore(session).get_many(org_id, [i for i, (k, _) in stored.items() if k == TASK])
     cycle_objectives = (
         {o.id for o in ObjectiveStore(session).list_for_cycle(org_id, cycle_id)} if cycle_id else set()
     )
     cycle_krs = (
-        {k.id: k for k in KeyResultStore(session).list_for_cycle(org_id, cycle_id)} if cycle_id else {}
+        {k.id for k in KeyResultStore(session).list_for_cycle(org_id, cycle_id)} if cycle_id else set()
     )
     cycle_tasks = {t.id: t for t in TaskStore(session).list_for_cycle(org_id, cycle_id)} if cycle_id else {}
 
@@ -206,12 +142,12 @@ def plan_import(session: Session, org_id: str, data: ImportFile, *, cycle: str |
             problems.append(
                 problem(r.where, "id", f"objective {r.id!r} belongs to another cycle ({old.cycle_id})")
             )
-        values = _values(r, resolver)
+        values = resolver.values(r)
         for parent in values.get("aligned_to", []):
             if (
-                parent not in file_objectives
+                parent not in file_ids[OBJECTIVE]
                 and parent not in cycle_objectives
-                and not _stored_kind(stored, parent, OBJECTIVE)
+                and parent not in existing_objectives
             ):
                 problems.append(
                     problem(r.where, "aligned_to", f"no objective {parent!r} in this file or this org")
@@ -222,26 +158,24 @@ def plan_import(session: Session, org_id: str, data: ImportFile, *, cycle: str |
     for r in by_kind[KEY_RESULT]:
         old = existing_krs.get(r.id)
         parent = r.parent or (old.objective_id if old is not None else None)
-        if parent is not None and parent not in file_objectives and parent not in cycle_objectives:
+        if parent is not None and parent not in file_ids[OBJECTIVE] and parent not in cycle_objectives:
             problems.append(
                 problem(r.where, "parent", f"no objective {parent!r} in this file or in the cycle")
             )
-        item = _build(
-            KeyResult, r, old, {**_values(r, resolver), "org_id": org_id, "objective_id": parent}, problems
-        )
+        values = resolver.values(r)
+        item = _build(KeyResult, r, old, {**values, "org_id": org_id, "objective_id": parent}, problems)
         if item is not None:
             planned[KEY_RESULT].append(Planned(r, item, old))
     for r in by_kind[TASK]:
         old = existing_tasks.get(r.id)
         parent = r.parent or (old.kr_id if old is not None else None)
-        if parent is not None and parent not in file_krs and parent not in cycle_krs:
+        if parent is not None and parent not in file_ids[KEY_RESULT] and parent not in cycle_krs:
             problems.append(
                 problem(r.where, "parent", f"no key result {parent!r} in this file or in the cycle")
             )
-        values = _values(r, resolver)
-        file_tasks = {x.id for x in by_kind[TASK]}
+        values = resolver.values(r)
         for dep in values.get("depends_on", []):
-            if dep not in file_tasks and dep not in cycle_tasks:
+            if dep not in file_ids[TASK] and dep not in cycle_tasks:
                 problems.append(
                     problem(r.where, "depends_on", f"no task {dep!r} in this file or in the cycle")
                 )
@@ -263,29 +197,6 @@ def plan_import(session: Session, org_id: str, data: ImportFile, *, cycle: str |
     )
 
 
-def _stored_kind(stored: Mapping[str, tuple[str, str]], ident: str, kind: str) -> bool:
-    return stored.get(ident, ("", ""))[0] == kind
-
-
-def _values(r: Record, resolver: _Resolver) -> dict[str, Any]:
-    """The record's fields under the model's names, people and teams resolved to ids."""
-    out: dict[str, Any] = {}
-    for name, value in r.given.items():
-        if name == "id":
-            continue
-        if name == "owner":
-            out["owner_id"] = resolver.person(r.where, "owner", value)
-        elif name == "collaborators":
-            out["collaborators"] = [resolver.person(r.where, "collaborators", v) for v in value or ()]
-        elif name == "team":
-            out["team_id"] = resolver.team(r.where, value)
-        elif name in LIST_FIELDS:
-            out[name] = [str(v) for v in value or ()]
-        else:
-            out[name] = value
-    return out
-
-
 def _build(
     model: type[Objective] | type[KeyResult] | type[Task],
     r: Record,
@@ -298,108 +209,28 @@ def _build(
     # Nothing (YAML null, an empty CSV cell) clears a field that may be empty; elsewhere it keeps the
     # stored value (or the default, for a new record).
     nullable = {n for n, f in model.model_fields.items() if f.default is None and not f.is_required()}
-    clear = _clearable(r) & nullable
+    clear = clearable(r) & nullable
     data = {**base, **{k: v for k, v in values.items() if v is not None or k in clear}, "id": r.id}
     data = {k: v for k, v in data.items() if not (isinstance(v, list) and None in v)}
-    if any(
-        v is None for k, v in values.items() if k in ("owner_id", "team_id") and r.given.get(_FILE_FIELD[k])
-    ):
+    if any(v is None for k, v in values.items() if k in FILE_FIELD and r.given.get(FILE_FIELD[k])):
         return None  # the name did not resolve; that problem is already reported
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        for err in exc.errors():
-            loc = [str(p) for p in err["loc"]]
-            message = err["msg"].removeprefix("Value error, ")
-            head, sep, rest = message.partition(": ")
-            if not loc and sep and head.isidentifier():
-                loc, message = [head], rest
-            name = _FILE_FIELD.get(loc[0], loc[0]) if loc else None
+        for p in validation_problems(exc):
+            name = str(p.location[0]) if p.location else None
+            name = FILE_FIELD.get(name, name) if name else None
             if name in ("org_id", "cycle_id", "objective_id", "kr_id"):
                 name = "parent" if name in ("objective_id", "kr_id") else None
-            problems.append(problem(r.where, name, message))
+            problems.append(problem(r.where, name, p.message))
         return None
-
-
-def _clearable(r: Record) -> set[str]:
-    """Fields the file sets to nothing on purpose (YAML null, an empty CSV cell)."""
-    return {_MODEL_FIELD.get(k, k) for k, v in r.given.items() if v is None}
-
-
-def _cycle(session: Session, org_id: str, ref: Any, problems: list[Problem]) -> tuple[Cycle | None, bool]:
-    cycles = CycleStore(session).list(org_id)
-    if ref is None:
-        problems.append(
-            Problem(("cycle",), "name the cycle: `cycle:` in the file, a cycle column, or --cycle")
-        )
-        return None, False
-    if isinstance(ref, str | int):
-        key = str(ref)
-        found = [c for c in cycles if c.id == key] or [c for c in cycles if c.name == key]
-        if len(found) == 1:
-            return found[0], False
-        problems.append(
-            Problem(
-                ("cycle",),
-                f"no cycle {key!r} in this org" if not found else f"{len(found)} cycles are named {key!r}",
-            )
-        )
-        return None, False
-    if not isinstance(ref, dict):
-        problems.append(Problem(("cycle",), "expected a cycle name or id, or {name, start, end}"))
-        return None, False
-    key = str(ref.get("id") or ref.get("name") or "")
-    found = [c for c in cycles if c.id == ref.get("id")] or [c for c in cycles if c.name == ref.get("name")]
-    if found:
-        c = found[0]
-        for name in ("start", "end"):
-            if ref.get(name) is not None and str(ref[name]) != getattr(c, name).isoformat():
-                problems.append(
-                    Problem(("cycle", name), f"cycle {key!r} has {name} {getattr(c, name)}, not {ref[name]}")
-                )
-        return c, False
-    unknown = sorted(set(ref) - {"id", "name", "start", "end", "timezone"})
-    if unknown:
-        problems.append(Problem(("cycle",), f"unknown field {', '.join(map(repr, unknown))}"))
-    try:
-        new = Cycle.model_validate(
-            {
-                "id": str(ref.get("id") or new_id()),
-                "org_id": org_id,
-                "name": ref.get("name"),
-                "start": ref.get("start"),
-                "end": ref.get("end"),
-                **({"timezone": ref["timezone"]} if ref.get("timezone") else {}),
-            }
-        )
-    except ValidationError as exc:
-        for err in exc.errors():
-            loc = [str(p) for p in err["loc"]] or ["cycle"]
-            problems.append(Problem(("cycle", *loc), err["msg"].removeprefix("Value error, ")))
-        return None, False
-    return new, True
-
-
-def _stored(session: Session, org_id: str, ids: Iterable[str]) -> dict[str, tuple[str, str]]:
-    """id -> (kind, org) of stored objectives, key results and tasks of this org with these ids."""
-    out: dict[str, tuple[str, str]] = {}
-    wanted = sorted(set(ids))
-    for kind, table in ((OBJECTIVE, objectives), (KEY_RESULT, key_results), (TASK, tasks)):
-        for start in range(0, len(wanted), 500):
-            batch = wanted[start : start + 500]
-            stmt = select(table.c.id).where(table.c.org_id == org_id, table.c.id.in_(batch))
-            for ident in session.scalars(stmt):
-                out[ident] = (kind, org_id)
-    return out
 
 
 def _ids_elsewhere(session: Session, org_id: str, ids: Iterable[str]) -> set[str]:
     """Ids in the file that another org's objective, key result or task already has (ids are global)."""
     out: set[str] = set()
-    wanted = sorted(set(ids))
     for table in (objectives, key_results, tasks):
-        for start in range(0, len(wanted), 500):
-            batch = wanted[start : start + 500]
+        for batch in chunks(sorted(set(ids)), 500):
             stmt = select(table.c.id).where(table.c.org_id != org_id, table.c.id.in_(batch))
             out.update(session.scalars(stmt))
     return out
@@ -477,9 +308,8 @@ def apply_import(
     reason: str,
     on_step: Callable[[str], None] | None = None,
 ) -> ImportResult:
-    """Write a checked plan: create new records, update changed ones (audited), in dependency order."""
-    from okrflow.services.rollups import rebuild  # the roll-ups follow the import
-
+    """Write a checked plan: create new records, update changed ones (audited), in dependency order;
+    then rebuild the cycle's dashboard roll-ups."""
     step = on_step or (lambda _: None)
     created = {OBJECTIVE: 0, KEY_RESULT: 0, TASK: 0}
     updated = {OBJECTIVE: 0, KEY_RESULT: 0, TASK: 0}
@@ -515,20 +345,3 @@ def apply_import(
     session.flush()
     rebuild(session, plan.org_id, plan.cycle.id)
     return ImportResult(plan.cycle.id, created, updated, unchanged)
-
-
-def import_file(
-    session: Session,
-    org_id: str,
-    path: str | Path,
-    *,
-    cycle: str | None = None,
-    actor: str = "system:import",
-    on_step: Callable[[str], None] | None = None,
-) -> ImportResult:
-    """Read, check and write an import file in ``session`` (the caller commits)."""
-    data = read_import_file(path)
-    plan = plan_import(session, org_id, data, cycle=cycle)
-    return apply_import(
-        session, plan, actor=actor, reason=f"imported from {Path(path).name}", on_step=on_step
-    )

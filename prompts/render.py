@@ -114,12 +114,12 @@ def draft_json(draft: Draft) -> str:
 
 def _cycle_label(draft: Draft, lang: Language) -> str:
     c = draft.cycle
-    if c is None:
-        return "未指定" if lang is Language.ZH else "not given"
-    if c.start and c.end:
+    if c is not None and c.start and c.end:
         span = f"{c.start.isoformat()} – {c.end.isoformat()}"
         return f"{c.name} ({span})" if c.name else span
-    return c.name or ("未指定" if lang is Language.ZH else "not given")
+    if c is not None and c.name:
+        return c.name
+    return "未指定" if lang is Language.ZH else "not given"
 
 
 def render_user(draft: Draft, *, lang: Language) -> str:

@@ -105,6 +105,8 @@ class ReviewContext:
         self.want_blocked_deps = wanted is None or "blocked_dependencies" in wanted
         self.want_chain = wanted is None or "blocked_chain_length" in wanted
         self.want_owner_load = wanted is None or "owner_load_ratio" in wanted
+        self._kr_states: dict[str, _KRState] = {}  # kr_state(), filled as KRs are read
+        self._chains: dict[str, int] = {}  # chain_behind(), memoised per task
 
     # ------------------------------------------------------------ shared indexes
 
@@ -150,10 +152,6 @@ class ReviewContext:
         return {
             oid: round(objective_progress(by_obj.get(oid, []), progress), DIGITS) for oid in self.s.objectives
         }
-
-    @cached_property
-    def _kr_states(self) -> dict[str, _KRState]:
-        return {}
 
     # ------------------------------------------------------------ pieces
 
@@ -238,10 +236,6 @@ class ReviewContext:
                 in_progress.discard(tid)
                 memo[tid] = max((1 + memo.get(d, 0) for d in nxt), default=0)
         return memo[task_id]
-
-    @cached_property
-    def _chains(self) -> dict[str, int]:
-        return {}
 
     def blocking(self, task: Task) -> bool:
         """A task holds its dependents up: blocked, or open and past due."""

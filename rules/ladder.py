@@ -141,11 +141,7 @@ def climb(
         if not is_open:
             return state, [], []
         assert state is not None
-        return (
-            state.model_copy(update={"status": EscalationStatus.RESOLVED, "streak": 0, "updated_week": week}),
-            [],
-            [],
-        )
+        return _resolve(state, week), [], []
     if is_open:
         assert state is not None
         streak, fired_up_to, opened = state.streak + 1, state.rung, state.opened_week
@@ -220,9 +216,7 @@ def advance_ladders(
             held = None if key in unknown else False
         if rule is None:  # a rule removed from the set: close its ladders
             if old is not None and old.status is EscalationStatus.OPEN and old.updated_week != week:
-                old = old.model_copy(
-                    update={"status": EscalationStatus.RESOLVED, "streak": 0, "updated_week": week}
-                )
+                old = _resolve(old, week)
                 resolved.append(old)
             if old is not None:
                 states.append(old)

@@ -26,6 +26,7 @@ __all__ = [
     "DEFAULT_RULES",
     "check_file",
     "compile_source",
+    "default_source",
     "load_default",
     "load_rule_set",
     "parse_rule_set",

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
+
+from workflows.steps import settled, step
 
 with workflow.unsafe.imports_passed_through():
     from activities.changes import ChangeActivities
@@ -26,9 +26,7 @@ with workflow.unsafe.imports_passed_through():
         change_workflow_id,
     )
 
-SHORT = timedelta(seconds=30)
 LONG = timedelta(minutes=5)
-RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 REMIND_EVERY = timedelta(days=3)  # a pending request reminds its approver this often
 MAX_REMINDERS = 3
 
@@ -60,9 +58,7 @@ class ChangeRequestWorkflow:
 
     @workflow.run
     async def run(self, input: ChangeRequestInput) -> ChangeRequestResult:
-        plan: ChangeRequestPlan = await workflow.execute_activity_method(
-            ChangeActivities.load_change_request, input, start_to_close_timeout=SHORT, retry_policy=RETRY
-        )
+        plan: ChangeRequestPlan = await step(ChangeActivities.load_change_request, input)
         self.plan = plan
         self.state = plan.status
         started = workflow.now()
@@ -72,23 +68,21 @@ class ChangeRequestWorkflow:
                 if self.reminders < MAX_REMINDERS
                 else plan.ends_at
             )
-            if await self._decided(min(due, plan.ends_at)):
+            if await settled(self._decided, lambda: self.busy, min(due, plan.ends_at)):
                 break
             if workflow.now() >= plan.ends_at:
                 async with self.lock:
                     if self.state is ChangeRequestStatus.PENDING:
-                        await workflow.execute_activity_method(
+                        await step(
                             ChangeActivities.expire_change_request,
                             ExpireChangeInput(
                                 org_id=input.org_id, request_id=input.request_id, at=workflow.now()
                             ),
-                            start_to_close_timeout=SHORT,
-                            retry_policy=RETRY,
                         )
                         self.state = ChangeRequestStatus.WITHDRAWN
                 break
             self.reminders += 1
-            await workflow.execute_activity_method(
+            await step(
                 ChangeActivities.remind_change_approvers,
                 RemindApproversInput(
                     org_id=input.org_id,
@@ -96,27 +90,13 @@ class ChangeRequestWorkflow:
                     reminder=self.reminders,
                     at=workflow.now(),
                 ),
-                start_to_close_timeout=SHORT,
-                retry_policy=RETRY,
             )
         await workflow.wait_condition(workflow.all_handlers_finished)
         assert self.state is not None
         return ChangeRequestResult(status=self.state)
 
-    async def _decided(self, until: datetime) -> bool:
-        while True:
-            delay = until - workflow.now()
-            if delay > timedelta(0):
-                with contextlib.suppress(TimeoutError):
-                    await workflow.wait_condition(
-                        lambda: self.state is not ChangeRequestStatus.PENDING or self.busy, timeout=delay
-                    )
-            if self.busy:
-                await workflow.wait_condition(lambda: not self.busy)
-            if self.state is not ChangeRequestStatus.PENDING:
-                return True
-            if workflow.now() >= until:
-                return False
+    def _decided(self) -> bool:
+        return self.state is not ChangeRequestStatus.PENDING
 
     @workflow.update
     async def decide(self, input: DecideChangeInput) -> DecideChangeResult:
@@ -126,7 +106,7 @@ class ChangeRequestWorkflow:
             self._validate_decision(input)
             self.busy = True
             try:
-                result: DecideChangeResult = await workflow.execute_activity_method(
+                result: DecideChangeResult = await step(
                     ChangeActivities.decide_change_request,
                     DecideChangeActivityInput(
                         org_id=self.input.org_id,
@@ -136,8 +116,7 @@ class ChangeRequestWorkflow:
                         note=input.note,
                         at=workflow.now(),
                     ),
-                    start_to_close_timeout=LONG,
-                    retry_policy=RETRY,
+                    within=LONG,
                 )
                 self.state = result.status
             finally:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
+
+from workflows.steps import settled, step
 
 with workflow.unsafe.imports_passed_through():
     from activities.consultation import ConsultationActivities
@@ -30,9 +30,7 @@ with workflow.unsafe.imports_passed_through():
         consultation_workflow_id,
     )
 
-SHORT = timedelta(seconds=30)
 LONG = timedelta(minutes=5)
-RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 CHASE_EVERY = timedelta(days=2)  # after the meeting deadline, participants are reminded this often
 MAX_CHASES = 3
 
@@ -71,9 +69,7 @@ class ConsultationWorkflow:
 
     @workflow.run
     async def run(self, input: ConsultationInput) -> ConsultationResult:
-        plan: ConsultationPlan = await workflow.execute_activity_method(
-            ConsultationActivities.load_consultation, input, start_to_close_timeout=SHORT, retry_policy=RETRY
-        )
+        plan: ConsultationPlan = await step(ConsultationActivities.load_consultation, input)
         self.plan = plan
         self.state = plan.status
         self.check_at = plan.check_at
@@ -89,19 +85,7 @@ class ConsultationWorkflow:
 
     async def _settled(self, waiting: ConsultationStatus, until: datetime) -> bool:
         """Wait until the status leaves ``waiting`` (True) or ``until`` comes (False)."""
-        while True:
-            delay = until - workflow.now()
-            if delay > timedelta(0):
-                with contextlib.suppress(TimeoutError):
-                    await workflow.wait_condition(
-                        lambda: self.state is not waiting or self.busy, timeout=delay
-                    )
-            if self.busy:
-                await workflow.wait_condition(lambda: not self.busy)
-            if self.state is not waiting:
-                return True
-            if workflow.now() >= until:
-                return False
+        return await settled(lambda: self.state is not waiting, lambda: self.busy, until)
 
     async def _wait_for_meeting(self) -> bool:
         """True once the meeting is recorded or the consultation closed; False when the cycle ended."""
@@ -114,7 +98,7 @@ class ConsultationWorkflow:
             if workflow.now() >= ends:
                 return False
             self.chases += 1
-            await workflow.execute_activity_method(
+            await step(
                 ConsultationActivities.chase_meeting,
                 ChaseInput(
                     org_id=self.input.org_id,
@@ -122,8 +106,6 @@ class ConsultationWorkflow:
                     chase=self.chases,
                     at=workflow.now(),
                 ),
-                start_to_close_timeout=SHORT,
-                retry_policy=RETRY,
             )
             due = self.plan.meet_by + CHASE_EVERY * self.chases if self.chases < MAX_CHASES else ends
 
@@ -134,7 +116,7 @@ class ConsultationWorkflow:
         async with self.lock:
             if self.state is not ConsultationStatus.AGREED:
                 return
-            result: CheckResult = await workflow.execute_activity_method(
+            result: CheckResult = await step(
                 ConsultationActivities.run_check,
                 CheckInput(
                     org_id=self.input.org_id,
@@ -142,8 +124,7 @@ class ConsultationWorkflow:
                     at=workflow.now(),
                     escalate_to=self.escalate_to,
                 ),
-                start_to_close_timeout=LONG,
-                retry_policy=RETRY,
+                within=LONG,
             )
         if result.recovered:
             self.state = ConsultationStatus.RECOVERED
@@ -151,15 +132,13 @@ class ConsultationWorkflow:
         self.state = ConsultationStatus.ESCALATED
         self.successor = result.successor_id
         if result.successor_id is not None:
-            await workflow.execute_activity_method(
+            await step(
                 WorkflowStarts.start_consultation_workflow,
                 ConsultationInput(org_id=self.input.org_id, consultation_id=result.successor_id),
-                start_to_close_timeout=SHORT,
-                retry_policy=RETRY,
             )
 
     async def _close(self, by: str, note: str, *, cycle_ended: bool = False) -> None:
-        await workflow.execute_activity_method(
+        await step(
             ConsultationActivities.close_consultation,
             CloseConsultationActivityInput(
                 org_id=self.input.org_id,
@@ -169,8 +148,6 @@ class ConsultationWorkflow:
                 at=workflow.now(),
                 cycle_ended=cycle_ended,
             ),
-            start_to_close_timeout=SHORT,
-            retry_policy=RETRY,
         )
         self.state = ConsultationStatus.CLOSED
 
@@ -184,7 +161,7 @@ class ConsultationWorkflow:
             self._refuse_unless(ConsultationStatus.OPEN, "its meeting was recorded already")
             self.busy = True
             try:
-                result: RecordMeetingResult = await workflow.execute_activity_method(
+                result: RecordMeetingResult = await step(
                     ConsultationActivities.record_meeting,
                     RecordMeetingActivityInput(
                         org_id=self.input.org_id,
@@ -192,8 +169,7 @@ class ConsultationWorkflow:
                         meeting=input,
                         at=workflow.now(),
                     ),
-                    start_to_close_timeout=LONG,
-                    retry_policy=RETRY,
+                    within=LONG,
                 )
                 self.check_at = result.check_at
                 self.escalate_to = input.escalate_to

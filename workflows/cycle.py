@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
+
+from workflows.steps import step
 
 with workflow.unsafe.imports_passed_through():
     from activities.ambassador import AmbassadorActivities
     from activities.changes import ChangeActivities
     from activities.closeout import CloseoutActivities
-    from activities.critique import CritiqueActivities, CritiqueDraftInput
+    from activities.critique import CritiqueActivities, CritiqueDraftInput, CritiqueDraftResult
     from activities.cycle import CycleActivities
-    from activities.review import ReviewActivities
+    from activities.ignition import IgnitionActivities
     from okrflow.domain.model import Phase
     from okrflow.domain.schedule import PHASE_AFTER, CycleEvent, EventKind
+    from okrflow.runtime.temporal import workflow_id
     from workflows.governance_messages import CycleStepInput
     from workflows.messages import (
         CycleInput,
@@ -38,14 +42,13 @@ with workflow.unsafe.imports_passed_through():
         ReviewResult,
         SetPhaseInput,
         SubmissionInput,
+        SubmissionResult,
         SubmitDraftInput,
         SubmitDraftResult,
     )
     from workflows.weekly_review import WeeklyReviewWorkflow
 
-SHORT = timedelta(seconds=30)
 LONG = timedelta(minutes=10)
-RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 # After a pause, reminders and reviews that came due more than this long ago are skipped.
 STALE_AFTER = timedelta(hours=12)
 _NOT_SKIPPABLE = set(PHASE_AFTER)
@@ -54,8 +57,28 @@ _NOT_SKIPPABLE = set(PHASE_AFTER)
 GOVERNANCE_PATCH = "okrflow-governance-1"
 
 
+# The reminders, one activity each.
+_REMINDERS: dict[EventKind, Callable[..., Any]] = {
+    EventKind.DRAFT_REMINDER: CycleActivities.remind_drafts,
+    EventKind.CHECK_IN_REMINDER: CycleActivities.remind_missing_check_ins,
+    EventKind.CLOSEOUT_REMINDER: CycleActivities.remind_final_check_ins,
+}
+# The mid-term review and close-out, one activity each.
+_GOVERNANCE_STEPS: dict[EventKind, Callable[..., Any]] = {
+    # every objective owner is asked to confirm their objectives or propose revisions with reasons
+    EventKind.MIDTERM_OPENS: ChangeActivities.open_midterm_review,
+    # the window's revision log (before, after, reason, approver) is published to everyone
+    EventKind.MIDTERM_CLOSES: ChangeActivities.close_midterm_review,
+    # scores 0.0-1.0, the report as it stands, and a request for a retrospective per objective
+    EventKind.CYCLE_ENDS: CloseoutActivities.report_cycle_end,
+    # the final report and carry-over proposals; then the phase moves to archived (read-only)
+    EventKind.ARCHIVE: CloseoutActivities.archive_cycle,
+}
+
+
 def review_workflow_id(org_id: str, cycle_id: str, week: int) -> str:
-    return f"okrflow:review:{org_id}:{cycle_id}:w{week}"
+    """The id of a week's review, the cycle workflow's child."""
+    return workflow_id("review", org_id, cycle_id, f"w{week}")
 
 
 @workflow.defn
@@ -113,9 +136,7 @@ class CycleWorkflow:
 
     async def _load_plan(self) -> None:
         assert self.ref is not None
-        plan: CyclePlan = await workflow.execute_activity_method(
-            CycleActivities.load_cycle_plan, self.ref, start_to_close_timeout=SHORT, retry_policy=RETRY
-        )
+        plan: CyclePlan = await step(CycleActivities.load_cycle_plan, self.ref)
         self.events = plan.events
         self.reload = False
 
@@ -150,44 +171,34 @@ class CycleWorkflow:
     # ------------------------------------------------------------ events
 
     async def _handle(self, event: CycleEvent) -> None:
-        assert self.ref is not None
         kind = event.kind
-        if kind is EventKind.DRAFT_REMINDER:
-            await self._remind(CycleActivities.remind_drafts, event)
-        elif kind is EventKind.CHECK_IN_REMINDER:
-            await self._remind(CycleActivities.remind_missing_check_ins, event)
-        elif kind is EventKind.CLOSEOUT_REMINDER:
-            await self._remind(CycleActivities.remind_final_check_ins, event)
+        if kind in _REMINDERS:
+            await self._remind(_REMINDERS[kind], event)
         elif kind is EventKind.WEEKLY_REVIEW:
             await self._weekly_review(event)
         elif kind is EventKind.IGNITION_CHECK:
             await self._ignition_check(event)
-        elif kind is EventKind.MIDTERM_OPENS:
-            await self._midterm_opens(event)
-        elif kind is EventKind.MIDTERM_CLOSES:
-            await self._midterm_closes(event)
-        elif kind is EventKind.CYCLE_ENDS:
-            await self._cycle_ends(event)
-        elif kind is EventKind.ARCHIVE:
-            await self._archive(event)
+        elif kind in _GOVERNANCE_STEPS:
+            until = None
+            if kind is EventKind.MIDTERM_OPENS:
+                until = next((e.at for e in self.events if e.kind is EventKind.MIDTERM_CLOSES), None)
+            await self._governance_step(_GOVERNANCE_STEPS[kind], event, until=until)
         phase = PHASE_AFTER.get(kind)
         if phase is not None:
             await self._set_phase(phase)
 
     async def _set_phase(self, phase: Phase) -> None:
         assert self.ref is not None
-        await workflow.execute_activity_method(
+        await step(
             CycleActivities.set_phase,
             SetPhaseInput(org_id=self.ref.org_id, cycle_id=self.ref.cycle_id, phase=phase),
-            start_to_close_timeout=SHORT,
-            retry_policy=RETRY,
         )
         self.state.phase = phase
 
-    async def _remind(self, method: object, event: CycleEvent) -> None:
+    async def _remind(self, method: Callable[..., Any], event: CycleEvent) -> None:
         assert self.ref is not None
-        await workflow.execute_activity_method(
-            method,  # type: ignore[arg-type]
+        await step(
+            method,
             RemindInput(
                 org_id=self.ref.org_id,
                 cycle_id=self.ref.cycle_id,
@@ -195,8 +206,7 @@ class CycleWorkflow:
                 week=event.week,
                 due=event.at,
             ),
-            start_to_close_timeout=LONG,
-            retry_policy=RETRY,
+            within=LONG,
         )
 
     async def _weekly_review(self, event: CycleEvent) -> None:
@@ -215,8 +225,7 @@ class CycleWorkflow:
         self.state.open_escalations = result.open_escalations
         self.state.open_consultations += result.consultations
         self.state.reviews_done.append(event.week)
-        if workflow.patched(GOVERNANCE_PATCH):
-            await self._governance_step(AmbassadorActivities.send_ambassador_digest, event)
+        await self._governance_step(AmbassadorActivities.send_ambassador_digest, event)
 
     async def _ignition_check(self, event: CycleEvent) -> None:
         """End of decomposition: flag unplanned KRs and overloaded owners, then fix the baseline."""
@@ -224,42 +233,18 @@ class CycleWorkflow:
         check = IgnitionInput(
             org_id=self.ref.org_id, cycle_id=self.ref.cycle_id, week=event.week or 0, at=event.at
         )
-        await workflow.execute_activity_method(
-            ReviewActivities.ignition_check, check, start_to_close_timeout=LONG, retry_policy=RETRY
-        )
-        await workflow.execute_activity_method(
-            CycleActivities.fix_baseline, check, start_to_close_timeout=LONG, retry_policy=RETRY
-        )
-
-    # ------------------------------------------------------------ mid-term review and close-out
-
-    async def _midterm_opens(self, event: CycleEvent) -> None:
-        """Every objective owner is asked to confirm their objectives or propose revisions with reasons."""
-        if workflow.patched(GOVERNANCE_PATCH):
-            closes = next((e.at for e in self.events if e.kind is EventKind.MIDTERM_CLOSES), None)
-            await self._governance_step(ChangeActivities.open_midterm_review, event, until=closes)
-
-    async def _midterm_closes(self, event: CycleEvent) -> None:
-        """The revision log of the window (before, after, reason, approver) is published to everyone."""
-        if workflow.patched(GOVERNANCE_PATCH):
-            await self._governance_step(ChangeActivities.close_midterm_review, event)
-
-    async def _cycle_ends(self, event: CycleEvent) -> None:
-        """Scores 0.0-1.0, the report as it stands, and a request for a retrospective per objective."""
-        if workflow.patched(GOVERNANCE_PATCH):
-            await self._governance_step(CloseoutActivities.report_cycle_end, event)
-
-    async def _archive(self, event: CycleEvent) -> None:
-        """The final report and carry-over proposals; then the phase moves to archived (read-only)."""
-        if workflow.patched(GOVERNANCE_PATCH):
-            await self._governance_step(CloseoutActivities.archive_cycle, event)
+        await step(IgnitionActivities.ignition_check, check, within=LONG)
+        await step(IgnitionActivities.fix_baseline, check, within=LONG)
 
     async def _governance_step(
-        self, method: object, event: CycleEvent, *, until: datetime | None = None
+        self, method: Callable[..., Any], event: CycleEvent, *, until: datetime | None = None
     ) -> None:
+        """A step of the ambassador's digest, the mid-term review or close-out, keyed by its event."""
         assert self.ref is not None
-        await workflow.execute_activity_method(
-            method,  # type: ignore[arg-type]
+        if not workflow.patched(GOVERNANCE_PATCH):
+            return
+        await step(
+            method,
             CycleStepInput(
                 org_id=self.ref.org_id,
                 cycle_id=self.ref.cycle_id,
@@ -268,8 +253,7 @@ class CycleWorkflow:
                 week=event.week,
                 until=until,
             ),
-            start_to_close_timeout=LONG,
-            retry_policy=RETRY,
+            within=LONG,
         )
 
     # ------------------------------------------------------------ drafting: submit and approve
@@ -278,19 +262,16 @@ class CycleWorkflow:
     async def submit_draft(self, input: SubmitDraftInput) -> SubmitDraftResult:
         assert self.ref is not None
         async with self.lock:
-            draft = await workflow.execute_activity_method(
+            draft = await step(
                 CycleActivities.load_draft,
                 LoadDraftInput(org_id=self.ref.org_id, objective_id=input.objective_id),
-                start_to_close_timeout=SHORT,
-                retry_policy=RETRY,
             )
-            critique = await workflow.execute_activity_method(
+            critique: CritiqueDraftResult = await step(
                 CritiqueActivities.critique_draft,
                 CritiqueDraftInput(draft=draft, objective_id=input.objective_id, lang=input.lang),
-                start_to_close_timeout=timedelta(minutes=2),
-                retry_policy=RETRY,
+                within=timedelta(minutes=2),
             )
-            recorded = await workflow.execute_activity_method(
+            recorded: SubmissionResult = await step(
                 CycleActivities.record_submission,
                 SubmissionInput(
                     org_id=self.ref.org_id,
@@ -300,8 +281,6 @@ class CycleWorkflow:
                     at=workflow.now(),
                     critique=critique.critique.model_dump(mode="json"),
                 ),
-                start_to_close_timeout=SHORT,
-                retry_policy=RETRY,
             )
             self.state.pending_approvals[input.objective_id] = PendingApproval(
                 objective_id=input.objective_id,
@@ -327,7 +306,7 @@ class CycleWorkflow:
     async def decide_draft(self, input: DecideDraftInput) -> DecideDraftResult:
         assert self.ref is not None
         async with self.lock:
-            await workflow.execute_activity_method(
+            await step(
                 CycleActivities.record_decision,
                 DecisionInput(
                     org_id=self.ref.org_id,
@@ -338,8 +317,6 @@ class CycleWorkflow:
                     comment=input.comment,
                     at=workflow.now(),
                 ),
-                start_to_close_timeout=SHORT,
-                retry_policy=RETRY,
             )
             self.state.pending_approvals.pop(input.objective_id, None)
             return DecideDraftResult(

@@ -181,7 +181,6 @@ class ReviewInput(BaseModel):
 class ReviewPlan(BaseModel):
     rule_set_version: int | None
     batches: list[list[str]]  # team ids per batch activity
-    attendees_everyone: bool = False
 
 
 class ReviewBatchInput(BaseModel):
@@ -192,11 +191,11 @@ class ReviewBatchInput(BaseModel):
     phase: Phase
     rule_set_version: int | None
     team_ids: list[str]
-    org_level: bool = False  # also evaluate cycle-scoped rules and build the org summary
+    org_level: bool = False  # the batch of the cycle-scoped rules (no teams, no sheets)
 
 
 class ConsultationRequest(BaseModel):
-    """The consultation rung of a ladder fired: the seam the consultation workflow fills."""
+    """The consultation rung of a ladder fired: ``open_consultation`` convenes one about the subject."""
 
     rule_id: str
     subject_type: str

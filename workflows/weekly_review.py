@@ -6,7 +6,8 @@ import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+
+from workflows.steps import step
 
 with workflow.unsafe.imports_passed_through():
     from activities.review import ReviewActivities
@@ -25,7 +26,6 @@ with workflow.unsafe.imports_passed_through():
         ReviewResult,
     )
 
-RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 BATCH_TIMEOUT = timedelta(minutes=10)
 # Batches run a few at a time: enough to overlap I/O, few enough not to swamp the database.
 PARALLEL_BATCHES = 4
@@ -45,14 +45,10 @@ class WeeklyReviewWorkflow:
 
     @workflow.run
     async def run(self, input: ReviewInput) -> ReviewResult:
-        plan: ReviewPlan = await workflow.execute_activity_method(
-            ReviewActivities.plan_review,
-            input,
-            start_to_close_timeout=timedelta(minutes=1),
-            retry_policy=RETRY,
-        )
-        batch_inputs = [
-            ReviewBatchInput(
+        plan: ReviewPlan = await step(ReviewActivities.plan_review, input, within=timedelta(minutes=1))
+
+        def batch(team_ids: list[str], *, org_level: bool = False) -> ReviewBatchInput:
+            return ReviewBatchInput(
                 org_id=input.org_id,
                 cycle_id=input.cycle_id,
                 week=input.week,
@@ -60,31 +56,19 @@ class WeeklyReviewWorkflow:
                 phase=input.phase,
                 rule_set_version=plan.rule_set_version,
                 team_ids=team_ids,
+                org_level=org_level,
             )
-            for team_ids in plan.batches
-        ]
-        batch_inputs.append(
-            ReviewBatchInput(
-                org_id=input.org_id,
-                cycle_id=input.cycle_id,
-                week=input.week,
-                as_of=input.as_of,
-                phase=input.phase,
-                rule_set_version=plan.rule_set_version,
-                team_ids=[],
-                org_level=True,
-            )
-        )
+
+        batch_inputs = [batch(team_ids) for team_ids in plan.batches] + [batch([], org_level=True)]
         results: list[ReviewBatchResult] = []
         for start in range(0, len(batch_inputs), PARALLEL_BATCHES):
             chunk = batch_inputs[start : start + PARALLEL_BATCHES]
             results += await asyncio.gather(
                 *(
-                    workflow.execute_activity_method(
+                    step(
                         ReviewActivities.review_batch,
                         b,
-                        start_to_close_timeout=BATCH_TIMEOUT,
-                        retry_policy=RETRY,
+                        within=BATCH_TIMEOUT,
                         heartbeat_timeout=timedelta(minutes=2),
                     )
                     for b in chunk
@@ -93,13 +77,12 @@ class WeeklyReviewWorkflow:
         requests = [r for res in results for r in res.consultations]
         for request in requests:
             await self._convene(input, request)
-        published: PublishReviewResult = await workflow.execute_activity_method(
+        published: PublishReviewResult = await step(
             ReviewActivities.publish_review,
             PublishReviewInput(
                 org_id=input.org_id, cycle_id=input.cycle_id, week=input.week, as_of=input.as_of
             ),
-            start_to_close_timeout=BATCH_TIMEOUT,
-            retry_policy=RETRY,
+            within=BATCH_TIMEOUT,
         )
         return ReviewResult(
             week=input.week,
@@ -119,18 +102,14 @@ class WeeklyReviewWorkflow:
         derived from the consultation: it waits for the meeting, chases it, runs the agreed check
         and escalates, until the cycle ends.
         """
-        opened: OpenConsultationResult = await workflow.execute_activity_method(
+        opened: OpenConsultationResult = await step(
             ReviewActivities.open_consultation,
             OpenConsultationInput(
                 org_id=input.org_id, cycle_id=input.cycle_id, week=input.week, request=request, at=input.as_of
             ),
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=RETRY,
         )
         if workflow.patched(CONSULTATION_PATCH) and opened.created:
-            await workflow.execute_activity_method(
+            await step(
                 WorkflowStarts.start_consultation_workflow,
                 ConsultationInput(org_id=input.org_id, consultation_id=opened.consultation_id),
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=RETRY,
             )

@@ -40,13 +40,14 @@ def list_audit(
     access.require_audit_reader(
         me.person, subject_id=subject_id, actor_id=actor_id, actor_person=actor_person
     )
-    page = AuditStore(session).list(
-        me.org_id,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        actor_id=actor_id,
-        since=since,
-        limit=limit,
-        cursor=cursor,
+    return Page.of(
+        AuditStore(session).list(
+            me.org_id,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            actor_id=actor_id,
+            since=since,
+            limit=limit,
+            cursor=cursor,
+        )
     )
-    return Page(items=page.items, next_cursor=page.next_cursor)

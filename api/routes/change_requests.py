@@ -14,17 +14,23 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, status
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import CurrentUser, SessionDep, SettingsDep, finish_writes, get_temporal, utcnow
+from api.deps import (
+    CurrentUser,
+    SessionDep,
+    SettingsDep,
+    connected_temporal,
+    cycle_ids,
+    get_temporal,
+    utcnow,
+    write_first,
+)
 from api.schemas.activity import ChangeRequestCreate, ChangeRequestRead
 from api.schemas.common import Page, problems
 from api.schemas.governance import ChangeDecision
-from okrflow.domain.errors import Problem, ValidationFailed
 from okrflow.domain.model import ChangeRequest, ChangeRequestStatus, SubjectType
-from okrflow.services import governance_flow
-from okrflow.services.change_control import check_decider
-from okrflow.services.change_control import request_change as record_request
+from okrflow.services import change_control, change_decisions, governance_flow
 from okrflow.services.paging import page_list
-from okrflow.store import ChangeRequestStore, CycleStore
+from okrflow.store import ChangeRequestStore
 from workflows.governance_messages import DecideChangeInput
 
 router = APIRouter(prefix="/change-requests", tags=["change requests"])
@@ -47,8 +53,11 @@ def list_change_requests(
     if subject_type is not None and subject_id is not None:
         found = store.list_for_subject(me.org_id, subject_type, subject_id)
     else:
-        cycles = [cycle_id] if cycle_id is not None else [c.id for c in CycleStore(session).list(me.org_id)]
-        found = [r for c in cycles for r in store.list_for_cycle(me.org_id, c, status=status)]
+        found = [
+            r
+            for c in cycle_ids(session, me.org_id, cycle_id)
+            for r in store.list_for_cycle(me.org_id, c, status=status)
+        ]
     found = [
         r
         for r in found
@@ -58,8 +67,9 @@ def list_change_requests(
         and (subject_id is None or r.subject_id == subject_id)
         and (requested_by is None or r.requested_by == requested_by)
     ]
-    page = page_list(found, key=lambda r: (-r.created_at.timestamp(), r.id), limit=limit, cursor=cursor)
-    return Page(items=page.items, next_cursor=page.next_cursor)
+    return Page.of(
+        page_list(found, key=lambda r: (-r.created_at.timestamp(), r.id), limit=limit, cursor=cursor)
+    )
 
 
 @router.get("/{request_id}", response_model=ChangeRequestRead, responses=problems())
@@ -75,14 +85,12 @@ async def request_change(
 ) -> ChangeRequest:
     """Ask to change an approved objective or key result: the reason is required and, outside the mid-term
     window, the impact stated. The approver is told; nothing changes until they approve."""
-
-    def record() -> ChangeRequest:
-        created = record_request(session, me.person, body.model_dump(), at=utcnow())
-        finish_writes(request, session)
-        return created
-
-    created = await run_in_threadpool(record)
-    client = request.app.state.temporal
+    created = await write_first(
+        request,
+        session,
+        lambda: change_control.request_change(session, me.person, body.model_dump(), at=utcnow()),
+    )
+    client = connected_temporal(request)
     if client is not None:
         await governance_flow.start_change_request(
             client, me.org_id, created.id, task_queue=settings.temporal_task_queue
@@ -104,14 +112,17 @@ async def decide_change(
     Approved, the change is applied (the old value kept beside the new one, with the reason) and
     published to everyone; rejected, the requester is told why.
     """
-
-    def check() -> None:
-        check_decider(session, me.person, ChangeRequestStore(session).get(me.org_id, request_id))
-        if not body.approve and not body.note.strip():
-            raise ValidationFailed([Problem(("note",), "a rejection says why")])
-        finish_writes(request, session)
-
-    await run_in_threadpool(check)
+    await write_first(
+        request,
+        session,
+        lambda: change_decisions.check_decision(
+            session,
+            me.person,
+            ChangeRequestStore(session).get(me.org_id, request_id),
+            approve=body.approve,
+            note=body.note,
+        ),
+    )
     await governance_flow.decide_change(
         get_temporal(request),
         me.org_id,

@@ -90,8 +90,7 @@ def list_check_ins(
         for c in CheckInStore(session).list_for_kr(me.org_id, kr_id, until=until)
         if (since is None or c.at >= since) and (author_id is None or c.author_id == author_id)
     ]
-    page = page_list(found, key=lambda c: (-c.at.timestamp(), c.id), limit=limit, cursor=cursor)
-    return Page(items=page.items, next_cursor=page.next_cursor)
+    return Page.of(page_list(found, key=lambda c: (-c.at.timestamp(), c.id), limit=limit, cursor=cursor))
 
 
 @router.get("/check-ins/{check_in_id}", response_model=CheckInRead, responses=problems())

@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 
 from api.deps import CurrentUser, SessionDep, utcnow
-from api.routes.sheets import SheetFormat, negotiate
+from api.formats import TEXT_CONTENT, ReportFormat, answer, wanted
 from api.schemas.common import problems
 from api.schemas.governance import CarryOver, RetrospectiveRead, RetrospectiveWrite
 from okrflow.domain.model import Language
@@ -44,10 +44,7 @@ class ReportScope(StrEnum):
         200: {
             "description": "The report of the scope, as JSON, Markdown or HTML",
             "headers": STATUS_HEADER,
-            "content": {
-                "text/markdown": {"schema": {"type": "string"}},
-                "text/html": {"schema": {"type": "string"}},
-            },
+            "content": TEXT_CONTENT,
         }
     }
     | problems(406),
@@ -58,17 +55,14 @@ def get_report(
     me: CurrentUser,
     scope: ReportScope = ReportScope.ORG,
     scope_id: Annotated[str | None, Query(max_length=64, description="the team or person id")] = None,
-    format: Annotated[SheetFormat | None, Query(description="overrides Accept")] = None,
+    format: Annotated[ReportFormat | None, Query(description="overrides Accept")] = None,
     lang: Annotated[Language | None, Query(description="default: your language")] = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The cycle report: scores 0.0-1.0 with colour bands per key result and objective, roll-ups, check-in
     compliance, consultations, change requests and mid-term revisions; for the org, a team or a person."""
     report, status = closeout.read_report(session, me.person, cycle_id, at=utcnow())
-    wanted = format or negotiate(accept)
-    fmt = {SheetFormat.HTML: "html", SheetFormat.MARKDOWN: "markdown", SheetFormat.MD: "markdown"}.get(
-        wanted, "json"
-    )
+    fmt = wanted(format, accept)
     text = render_cycle_report(
         report,
         fmt=fmt,
@@ -76,10 +70,7 @@ def get_report(
         scope=scope.value,
         scope_id=scope_id,  # type: ignore[arg-type]
     )
-    media = {"html": "text/html; charset=utf-8", "markdown": "text/markdown; charset=utf-8"}.get(
-        fmt, "application/json"
-    )
-    return Response(text, media_type=media, headers={"X-Report-Status": status})
+    return answer(text, fmt, headers={"X-Report-Status": status})
 
 
 @router.get("/cycles/{cycle_id}/carry-over", response_model=CarryOver, responses=problems())

@@ -37,8 +37,9 @@ def _routes(subject_type: SubjectType, path: str, param: str, name: str) -> None
     ) -> Page[Comment]:
         subject_title(session, me.org_id, subject_type, subject_id)
         found = CommentStore(session).list_for_subject(me.org_id, subject_type, subject_id)
-        page = page_list(found, key=lambda c: (c.created_at.isoformat(), c.id), limit=limit, cursor=cursor)
-        return Page(items=page.items, next_cursor=page.next_cursor)
+        return Page.of(
+            page_list(found, key=lambda c: (c.created_at.isoformat(), c.id), limit=limit, cursor=cursor)
+        )
 
     def post_comment(
         body: CommentCreate, session: SessionDep, me: CurrentUser, subject_id: str = subject

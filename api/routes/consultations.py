@@ -16,16 +16,24 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, status
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import CurrentUser, SessionDep, SettingsDep, finish_writes, get_temporal, utcnow
+from api.deps import (
+    CurrentUser,
+    SessionDep,
+    SettingsDep,
+    connected_temporal,
+    cycle_ids,
+    get_temporal,
+    utcnow,
+    write_first,
+)
 from api.schemas.activity import ConsultationCreate, ConsultationRead
 from api.schemas.common import Page, problems
 from api.schemas.governance import ConsultationClosing, ConsultationOutcome, MeetingRecord
 from okrflow import access
 from okrflow.domain.model import Consultation, ConsultationStatus, SubjectType
-from okrflow.services import governance_flow, meetings
-from okrflow.services.governance import open_consultation
+from okrflow.services import consultations, governance_flow, meetings
 from okrflow.services.paging import page_list
-from okrflow.store import ConsultationStore, CycleStore
+from okrflow.store import ConsultationStore
 from workflows.governance_messages import CloseConsultationInput, RecordMeetingInput
 
 router = APIRouter(prefix="/consultations", tags=["consultations"])
@@ -47,8 +55,11 @@ def list_consultations(
     if subject_type is not None and subject_id is not None:
         found = store.list_for_subject(me.org_id, subject_type, subject_id)
     else:
-        cycles = [cycle_id] if cycle_id is not None else [c.id for c in CycleStore(session).list(me.org_id)]
-        found = [c for cy in cycles for c in store.list_for_cycle(me.org_id, cy, status=status)]
+        found = [
+            c
+            for cy in cycle_ids(session, me.org_id, cycle_id)
+            for c in store.list_for_cycle(me.org_id, cy, status=status)
+        ]
     found = [
         c
         for c in found
@@ -58,8 +69,9 @@ def list_consultations(
         and (subject_type is None or c.subject_type is subject_type)
         and (subject_id is None or c.subject_id == subject_id)
     ]
-    page = page_list(found, key=lambda c: (-c.created_at.timestamp(), c.id), limit=limit, cursor=cursor)
-    return Page(items=page.items, next_cursor=page.next_cursor)
+    return Page.of(
+        page_list(found, key=lambda c: (-c.created_at.timestamp(), c.id), limit=limit, cursor=cursor)
+    )
 
 
 @router.get("/{consultation_id}", response_model=ConsultationRead, responses=problems())
@@ -76,14 +88,12 @@ async def convene(
     body: ConsultationCreate, session: SessionDep, me: CurrentUser, request: Request, settings: SettingsDep
 ) -> Consultation:
     """Convene a consultation about a key result (or objective) by hand, saying why."""
-
-    def record() -> Consultation:
-        opened = open_consultation(session, me.person, body.model_dump(), at=utcnow())
-        finish_writes(request, session)
-        return opened
-
-    opened = await run_in_threadpool(record)
-    client = request.app.state.temporal
+    opened = await write_first(
+        request,
+        session,
+        lambda: consultations.open_consultation(session, me.person, body.model_dump(), at=utcnow()),
+    )
+    client = connected_temporal(request)
     if client is not None:
         await governance_flow.start_consultation(
             client, me.org_id, opened.id, task_queue=settings.temporal_task_queue
@@ -104,14 +114,17 @@ async def record_meeting(
     through the audited path) and the agreed check, a date and a CEL condition over the key result's facts
     (checked now: a wrong date, task or condition is refused, naming the field)."""
     meeting = RecordMeetingInput(recorded_by=me.id, **body.model_dump())
-
-    def check() -> None:
-        consultation = ConsultationStore(session).get(me.org_id, consultation_id)
-        meetings.require_participant(me.person, consultation)
-        meetings.check_meeting(session, me.org_id, consultation, meeting, at=utcnow())
-        finish_writes(request, session)
-
-    await run_in_threadpool(check)
+    await write_first(
+        request,
+        session,
+        lambda: meetings.check_meeting(
+            session,
+            me.org_id,
+            ConsultationStore(session).get(me.org_id, consultation_id),
+            meeting,
+            at=utcnow(),
+        ),
+    )
     view = await governance_flow.record_meeting(
         get_temporal(request), me.org_id, consultation_id, meeting, task_queue=settings.temporal_task_queue
     )
@@ -131,13 +144,13 @@ async def close_consultation(
     settings: SettingsDep,
 ) -> Consultation:
     """Close a consultation that is still waiting, with a note (the convener, the ambassador or an admin)."""
-
-    def check() -> None:
-        consultation = ConsultationStore(session).get(me.org_id, consultation_id)
-        meetings.require_closer(me.person, consultation)
-        finish_writes(request, session)
-
-    await run_in_threadpool(check)
+    await write_first(
+        request,
+        session,
+        lambda: consultations.require_closer(
+            me.person, ConsultationStore(session).get(me.org_id, consultation_id)
+        ),
+    )
     await governance_flow.close_consultation(
         get_temporal(request),
         me.org_id,

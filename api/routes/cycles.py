@@ -7,17 +7,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
 from api.deps import (
     CurrentUser,
     IfMatch,
     SessionDep,
     SettingsDep,
+    connected_temporal,
     content_etag,
-    finish_writes,
     get_temporal,
     require_content_etag,
+    write_first,
 )
 from api.schemas.common import Page, problems
 from api.schemas.org import CycleCreate, CycleRead, CycleUpdate, Input
@@ -52,8 +52,7 @@ def list_cycles(
 ) -> Page[Cycle]:
     """Your org's cycles, newest first."""
     found = [c for c in CycleStore(session).list(me.org_id) if phase is None or c.phase is phase]
-    page = page_list(found, key=lambda c: (-c.start.toordinal(), c.id), limit=limit, cursor=cursor)
-    return Page(items=page.items, next_cursor=page.next_cursor)
+    return Page.of(page_list(found, key=lambda c: (-c.start.toordinal(), c.id), limit=limit, cursor=cursor))
 
 
 @router.get("/{cycle_id}", response_model=CycleRead, responses=problems(etag=200))
@@ -96,22 +95,26 @@ async def update_cycle(
         require_content_etag(if_match, cycle, "cycle", cycle_id)
         if cycle.archived:
             raise InvalidState(f"cycle {cycle.name!r} is archived and read-only")
-        updated = store.update(me.org_id, cycle_id, changes)
-        finish_writes(request, session)
-        return updated
+        return store.update(me.org_id, cycle_id, changes)
 
-    updated = await run_in_threadpool(write)
-    if SCHEDULE_FIELDS & changes.keys() and request.app.state.temporal is not None:
-        await flow.schedule_changed(request.app.state.temporal, me.org_id, cycle_id)
+    updated = await write_first(request, session, write)
+    client = connected_temporal(request)
+    if SCHEDULE_FIELDS & changes.keys() and client is not None:
+        await flow.schedule_changed(client, me.org_id, cycle_id)
     response.headers["ETag"] = content_etag(updated)
     return updated
 
 
-def _admin_cycle(request: Request, session: SessionDep, me: CurrentUser, cycle_id: str, action: str) -> Cycle:
-    access.require_admin(me.person, action)
-    cycle = CycleStore(session).get(me.org_id, cycle_id)
-    finish_writes(request, session)  # nothing is held while the workflow works
-    return cycle
+async def _admin_cycle(
+    request: Request, session: SessionDep, me: CurrentUser, cycle_id: str, action: str
+) -> Cycle:
+    """The cycle an admin acts on through its workflow (nothing is held while the workflow works)."""
+
+    def load() -> Cycle:
+        access.require_admin(me.person, action)
+        return CycleStore(session).get(me.org_id, cycle_id)
+
+    return await write_first(request, session, load)
 
 
 @router.post(
@@ -124,7 +127,7 @@ async def start_cycle(
     cycle_id: str, session: SessionDep, me: CurrentUser, request: Request, settings: SettingsDep
 ) -> CycleStarted:
     """Start the cycle's workflow (admins): from here the quarter runs on its calendar."""
-    cycle = await run_in_threadpool(_admin_cycle, request, session, me, cycle_id, "starting a cycle")
+    cycle = await _admin_cycle(request, session, me, cycle_id, "starting a cycle")
     if cycle.archived:
         raise InvalidState(f"cycle {cycle.name!r} is archived: it cannot be started again")
     started = await flow.start_cycle(
@@ -138,7 +141,7 @@ async def pause_cycle(
     cycle_id: str, session: SessionDep, me: CurrentUser, request: Request, body: PauseRequest | None = None
 ) -> CycleStatus:
     """Pause the cycle's workflow (admins): reminders and reviews wait until it resumes."""
-    cycle = await run_in_threadpool(_admin_cycle, request, session, me, cycle_id, "pausing a cycle")
+    cycle = await _admin_cycle(request, session, me, cycle_id, "pausing a cycle")
     reason = body.reason if body else ""
     return await flow.pause_cycle(get_temporal(request), me.org_id, cycle.id, by=me.id, reason=reason)
 
@@ -148,7 +151,7 @@ async def resume_cycle(
     cycle_id: str, session: SessionDep, me: CurrentUser, request: Request, body: PauseRequest | None = None
 ) -> CycleStatus:
     """Resume a paused cycle (admins); events that came due long ago while paused are skipped."""
-    cycle = await run_in_threadpool(_admin_cycle, request, session, me, cycle_id, "resuming a cycle")
+    cycle = await _admin_cycle(request, session, me, cycle_id, "resuming a cycle")
     reason = body.reason if body else ""
     return await flow.resume_cycle(get_temporal(request), me.org_id, cycle.id, by=me.id, reason=reason)
 
@@ -159,9 +162,7 @@ async def cycle_status(cycle_id: str, session: SessionDep, me: CurrentUser, requ
 
     def load() -> Cycle:
         access.require_read_review(me.person, "the cycle workflow's status and review results")
-        cycle = CycleStore(session).get(me.org_id, cycle_id)
-        session.commit()  # a read: nothing is held while the workflow answers
-        return cycle
+        return CycleStore(session).get(me.org_id, cycle_id)
 
-    cycle = await run_in_threadpool(load)
+    cycle = await write_first(request, session, load)  # nothing is held while the workflow answers
     return await flow.cycle_status(get_temporal(request), me.org_id, cycle.id)

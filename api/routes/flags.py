@@ -53,13 +53,14 @@ def list_flags(
         and (min_severity is None or f.severity.rank >= min_severity.rank)
         and (mode is None or f.mode is mode)
     ]
-    page = page_list(
-        found,
-        key=lambda f: (-f.week, -f.severity.rank, f.rule_id, f.subject_id, f.id),
-        limit=limit,
-        cursor=cursor,
+    return Page.of(
+        page_list(
+            found,
+            key=lambda f: (-f.week, -f.severity.rank, f.rule_id, f.subject_id, f.id),
+            limit=limit,
+            cursor=cursor,
+        )
     )
-    return Page(items=page.items, next_cursor=page.next_cursor)
 
 
 @router.get("/escalations", response_model=Page[EscalationRead], responses=problems())
@@ -91,7 +92,8 @@ def list_escalations(
                 and (severity is None or sev is severity)
             ):
                 out.append(EscalationRead(**e.model_dump(), severity=sev))
-    page = page_list(
-        out, key=lambda e: (-e.rung, -e.streak, e.rule_id, e.subject_id, e.id), limit=limit, cursor=cursor
+    return Page.of(
+        page_list(
+            out, key=lambda e: (-e.rung, -e.streak, e.rule_id, e.subject_id, e.id), limit=limit, cursor=cursor
+        )
     )
-    return Page(items=page.items, next_cursor=page.next_cursor)

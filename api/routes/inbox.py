@@ -25,10 +25,11 @@ def list_inbox(
     cursor: str | None = None,
 ) -> Page[Notification]:
     """Your notifications, newest first."""
-    page = NotificationStore(session).inbox(
-        me.org_id, me.id, unread_only=unread_only, limit=limit, cursor=cursor
+    return Page.of(
+        NotificationStore(session).inbox(
+            me.org_id, me.id, unread_only=unread_only, limit=limit, cursor=cursor
+        )
     )
-    return Page(items=page.items, next_cursor=page.next_cursor)
 
 
 @router.get("/unread-count", response_model=UnreadCount, responses=problems(default=(401,)))

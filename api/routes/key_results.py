@@ -7,13 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import CurrentUser, IfMatch, SessionDep, required_version, utcnow, version_etag
+from api.deps import CurrentUser, IfMatch, SessionDep, cycle_ids, required_version, utcnow, version_etag
 from api.schemas.common import Page, problems
 from api.schemas.plan import KeyResultCreate, KeyResultRead, KeyResultUpdate
 from okrflow.domain.model import KeyResult
 from okrflow.services import drafting
 from okrflow.services.paging import page_list
-from okrflow.store import CycleStore, KeyResultStore
+from okrflow.store import KeyResultStore
 
 router = APIRouter(prefix="/key-results", tags=["key results"])
 
@@ -33,14 +33,16 @@ def list_key_results(
     if objective_id is not None:
         found = store.list_for_objective(me.org_id, objective_id)
     else:
-        cycles = [cycle_id] if cycle_id is not None else [c.id for c in CycleStore(session).list(me.org_id)]
-        found = [kr for c in cycles for kr in store.list_for_cycle(me.org_id, c, owner_id=owner_id)]
+        found = [
+            kr
+            for c in cycle_ids(session, me.org_id, cycle_id)
+            for kr in store.list_for_cycle(me.org_id, c, owner_id=owner_id)
+        ]
     if cycle_id is not None and objective_id is not None:
         in_cycle = {kr.id for kr in store.list_for_cycle(me.org_id, cycle_id)}
         found = [kr for kr in found if kr.id in in_cycle]
     found = [kr for kr in found if owner_id is None or kr.owner_id == owner_id]
-    page = page_list(found, key=lambda kr: (kr.id,), limit=limit, cursor=cursor)
-    return Page(items=page.items, next_cursor=page.next_cursor)
+    return Page.of(page_list(found, key=lambda kr: (kr.id,), limit=limit, cursor=cursor))
 
 
 @router.get("/{kr_id}", response_model=KeyResultRead, responses=problems(etag=200))

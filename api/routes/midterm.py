@@ -13,7 +13,7 @@ from fastapi import APIRouter
 from api.deps import CurrentUser, SessionDep, utcnow
 from api.schemas.common import problems
 from api.schemas.governance import MidtermConfirmation, MidtermConfirmed, RevisionLog
-from okrflow.services import change_control
+from okrflow.services import midterm
 from okrflow.store import ObjectiveStore
 
 router = APIRouter(prefix="/objectives", tags=["mid-term review"])
@@ -24,7 +24,7 @@ def revisions(objective_id: str, session: SessionDep, me: CurrentUser) -> Revisi
     """Every applied change of the objective and its key results, oldest first."""
     objective = ObjectiveStore(session).get(me.org_id, objective_id)
     return RevisionLog(
-        objective_id=objective.id, revisions=change_control.revision_log(session, me.org_id, objective.id)
+        objective_id=objective.id, revisions=midterm.revision_log(session, me.org_id, objective.id)
     )
 
 
@@ -34,7 +34,7 @@ def confirm(
 ) -> MidtermConfirmed:
     """Confirm the objective at the mid-term review (its owner, their manager or an admin; the window must
     be open). To revise it instead, file a change request with the reason."""
-    entry = change_control.confirm_midterm(session, me.person, objective_id, note=body.note, at=utcnow())
+    entry = midterm.confirm_midterm(session, me.person, objective_id, note=body.note, at=utcnow())
     return MidtermConfirmed(
         objective_id=entry.subject_id, confirmed_by=entry.actor_id, at=entry.at, note=entry.reason
     )

@@ -12,11 +12,12 @@ from api.deps import (
     CurrentUser,
     IfMatch,
     SessionDep,
-    finish_writes,
+    cycle_ids,
     get_temporal,
     required_version,
     utcnow,
     version_etag,
+    write_first,
 )
 from api.schemas.common import Page, problems
 from api.schemas.plan import (
@@ -28,13 +29,12 @@ from api.schemas.plan import (
     ObjectiveRead,
     ObjectiveUpdate,
 )
-from okrflow import access
 from okrflow.domain.errors import InvalidState, PermissionDenied
 from okrflow.domain.model import Objective, ObjectiveStatus
 from okrflow.services import cycles as flow
 from okrflow.services import drafting
 from okrflow.services.paging import page_list
-from okrflow.store import CycleStore, ObjectiveStore, PeopleStore
+from okrflow.store import ObjectiveStore, PeopleStore
 from workflows.messages import DecideDraftInput, SubmitDraftInput
 
 router = APIRouter(prefix="/objectives", tags=["objectives"])
@@ -57,9 +57,10 @@ def list_objectives(
     if aligned_to is not None:
         found = store.list_aligned_to(me.org_id, aligned_to)
     else:
-        cycles = [cycle_id] if cycle_id is not None else [c.id for c in CycleStore(session).list(me.org_id)]
         found = [
-            o for c in cycles for o in store.list_for_cycle(me.org_id, c, team_id=team_id, owner_id=owner_id)
+            o
+            for c in cycle_ids(session, me.org_id, cycle_id)
+            for o in store.list_for_cycle(me.org_id, c, team_id=team_id, owner_id=owner_id)
         ]
     found = [
         o
@@ -69,8 +70,7 @@ def list_objectives(
         and (owner_id is None or o.owner_id == owner_id)
         and (status is None or o.status is status)
     ]
-    page = page_list(found, key=lambda o: (o.id,), limit=limit, cursor=cursor)
-    return Page(items=page.items, next_cursor=page.next_cursor)
+    return Page.of(page_list(found, key=lambda o: (o.id,), limit=limit, cursor=cursor))
 
 
 @router.get("/{objective_id}", response_model=ObjectiveRead, responses=problems(etag=200))
@@ -114,44 +114,21 @@ def update_objective(
     return objective
 
 
-def _objective_for(
-    request: Request, session: SessionDep, me: CurrentUser, objective_id: str, *, decide: bool
-) -> Objective:
-    objective = ObjectiveStore(session).get(me.org_id, objective_id)
-    owner = drafting.owner_of(session, objective)
-    if decide:
-        access.require_decide_draft(me.person, objective, owner)
-        if objective.status is not ObjectiveStatus.SUBMITTED:
-            raise InvalidState(
-                f"objective {objective_id!r} is {objective.status.value}, not waiting for approval"
-            )
-    else:
-        access.require_submit_draft(me.person, objective, owner)
-        if objective.status not in drafting.EDITABLE:
-            raise InvalidState(
-                f"objective {objective_id!r} is {objective.status.value}: only drafts are submitted"
-            )
-    finish_writes(request, session)  # nothing is held while the workflow works
-    return objective
-
-
-def _reload(session: SessionDep, me: CurrentUser, objective_id: str) -> Objective:
-    return ObjectiveStore(session).get(me.org_id, objective_id)
-
-
 @router.post("/{objective_id}/submit", response_model=DraftSubmitted, responses=problems(409, 503))
 async def submit_objective(
     objective_id: str, session: SessionDep, me: CurrentUser, request: Request
 ) -> DraftSubmitted:
     """Submit a draft for approval: the critique runs and its findings are stored with the draft."""
-    objective = await run_in_threadpool(_objective_for, request, session, me, objective_id, decide=False)
+    objective = await write_first(
+        request, session, lambda: drafting.check_submit(session, me.person, objective_id)
+    )
     result = await flow.submit_draft(
         get_temporal(request),
         me.org_id,
         objective.cycle_id,
         SubmitDraftInput(objective_id=objective.id, submitted_by=me.id, lang=me.person.language.value),
     )
-    objective = await run_in_threadpool(_reload, session, me, objective_id)
+    objective = await run_in_threadpool(ObjectiveStore(session).get, me.org_id, objective_id)
     return DraftSubmitted(
         objective=ObjectiveRead.model_validate(objective.model_dump()),
         score=result.score,
@@ -163,7 +140,9 @@ async def submit_objective(
 async def _decide(
     objective_id: str, session: SessionDep, me: CurrentUser, request: Request, *, approve: bool, comment: str
 ) -> DraftDecided:
-    objective = await run_in_threadpool(_objective_for, request, session, me, objective_id, decide=True)
+    objective = await write_first(
+        request, session, lambda: drafting.check_decide(session, me.person, objective_id)
+    )
     client = get_temporal(request)
     state = await flow.cycle_status(client, me.org_id, objective.cycle_id)
     pending = next((p for p in state.pending_approvals if p.objective_id == objective.id), None)
@@ -182,7 +161,7 @@ async def _decide(
         objective.cycle_id,
         DecideDraftInput(objective_id=objective.id, decided_by=me.id, approve=approve, comment=comment),
     )
-    objective = await run_in_threadpool(_reload, session, me, objective_id)
+    objective = await run_in_threadpool(ObjectiveStore(session).get, me.org_id, objective_id)
     return DraftDecided(objective=ObjectiveRead.model_validate(objective.model_dump()), status=result.status)
 
 

@@ -16,7 +16,6 @@ from okrflow.services.paging import page_list
 from okrflow.store import OrgStore, PeopleStore, new_id
 
 router = APIRouter(prefix="/people", tags=["people"])
-SELF_SERVICE = frozenset({"language", "timezone", "email"})
 
 
 @router.get("", response_model=Page[PersonRead], responses=problems())
@@ -34,8 +33,7 @@ def list_people(
     found = PeopleStore(session).list(me.org_id, team_id=team_id, manager_id=manager_id, active=active)
     if role is not None:
         found = [p for p in found if p.role is role]
-    page = page_list(found, key=lambda p: (p.name, p.id), limit=limit, cursor=cursor)
-    return Page(items=page.items, next_cursor=page.next_cursor)
+    return Page.of(page_list(found, key=lambda p: (p.name, p.id), limit=limit, cursor=cursor))
 
 
 @router.get("/me", response_model=PersonRead, responses=problems(default=(401,)))
@@ -82,8 +80,7 @@ def update_person(
     store = PeopleStore(session)
     person = store.get(me.org_id, person_id)
     changes = body.model_dump(exclude_unset=True)
-    if not (person.id == me.id and set(changes) <= SELF_SERVICE):
-        access.require_admin(me.person, "changing people (other than your own language, time zone, email)")
+    access.require_edit_person(me.person, person, changes)
     require_content_etag(if_match, person, "person", person_id)
     updated = store.update(me.org_id, person_id, changes)
     response.headers["ETag"] = content_etag(updated)

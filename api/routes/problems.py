@@ -9,13 +9,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
-from starlette.concurrency import run_in_threadpool
 
-from api.deps import CurrentUser, SessionDep, SettingsDep, finish_writes, utcnow
+from api.deps import CurrentUser, SessionDep, SettingsDep, connected_temporal, utcnow, write_first
 from api.schemas.activity import ConsultationRead
 from api.schemas.common import Page, problems
 from api.schemas.governance import ProblemCreate, ProblemRead, ProblemTriage, ProblemTriaged
-from okrflow.domain.model import Consultation
 from okrflow.reports.ambassador_model import IntakeProblem, ProblemStatus
 from okrflow.services import governance_flow, intake
 from okrflow.services.paging import page_list
@@ -40,8 +38,9 @@ def list_problems(
 ) -> Page[IntakeProblem]:
     """Problems, newest first: all of them for the ambassador and admins, else those you raised or hold."""
     found = intake.list_problems(session, me.person, status=status, cycle_id=cycle_id)
-    page = page_list(found, key=lambda p: (-p.created_at.timestamp(), p.id), limit=limit, cursor=cursor)
-    return Page(items=page.items, next_cursor=page.next_cursor)
+    return Page.of(
+        page_list(found, key=lambda p: (-p.created_at.timestamp(), p.id), limit=limit, cursor=cursor)
+    )
 
 
 @router.get("/{problem_id}", response_model=ProblemRead, responses=problems())
@@ -59,14 +58,12 @@ async def triage(
     settings: SettingsDep,
 ) -> ProblemTriaged:
     """The ambassador assigns the problem, opens a consultation (会商) for it, or closes it with a note."""
-
-    def record() -> tuple[IntakeProblem, Consultation | None]:
-        done = intake.triage(session, me.person, problem_id, body.model_dump(), at=utcnow())
-        finish_writes(request, session)
-        return done
-
-    problem, consultation = await run_in_threadpool(record)
-    client = request.app.state.temporal
+    problem, consultation = await write_first(
+        request,
+        session,
+        lambda: intake.triage(session, me.person, problem_id, body.model_dump(), at=utcnow()),
+    )
+    client = connected_temporal(request)
     if consultation is not None and client is not None:
         await governance_flow.start_consultation(
             client, me.org_id, consultation.id, task_queue=settings.temporal_task_queue

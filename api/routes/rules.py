@@ -14,22 +14,31 @@ writes nothing: no flag, no escalation, no notification.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import yaml
 from fastapi import APIRouter, Depends, Query, Request, status
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel
 
 from api.deps import CurrentUser, SessionDep, utcnow
 from api.schemas.common import problems
+from api.schemas.rules import (
+    ActiveRuleSet,
+    DryRunEvaluationError,
+    DryRunHit,
+    DryRunRead,
+    DryRunRule,
+    Rollback,
+    RuleSetChecked,
+    RuleSetVersionRead,
+    RuleSetVersionSummary,
+)
 from okrflow import access
 from okrflow.domain.errors import InvalidRules, Problem
-from okrflow.domain.model import LocalText, Phase, RuleMode, RuleSetVersion, Severity
+from okrflow.domain.model import Phase, RuleSetVersion
 from okrflow.services.dashboards import check_instant, current_cycle
 from okrflow.store import CycleStore, RuleSetStore
 from okrflow.store.snapshot import load_snapshot
-from rules.catalog import Scope
 from rules.dryrun import dry_run_compiled
 from rules.engine import CompiledRuleSet
 from rules.load import DEFAULT_RULES, default_source, load_rule_set, read_document
@@ -137,93 +146,12 @@ def _problems_beside(text: str, exc: InvalidRules) -> list[Problem]:
     return more
 
 
-# ---------------------------------------------------------------- schemas
-
-
-class RuleSetChecked(BaseModel):
-    """The rule set loads: its rules compile."""
-
-    source: str
-    rules: int
-    rule_ids: list[str]
-    scopes: list[Scope]
-
-
-class DryRunHit(BaseModel):
-    subject_type: str
-    subject_id: str
-    severity: Severity
-    message: LocalText
-    facts: dict[str, Any] = Field(description="the facts the rule's condition read, as they were")
-
-
-class DryRunEvaluationError(BaseModel):
-    subject_type: str
-    subject_id: str
-    message: str
-
-
-class DryRunRule(BaseModel):
-    rule_id: str
-    scope: Scope
-    severity: Severity
-    mode: RuleMode
-    description: LocalText
-    applied: bool = Field(description="false when the rule does not apply in this week or phase")
-    flagged_count: int
-    flagged: list[DryRunHit] = Field(description="the first `limit` subjects flagged")
-    errors: list[DryRunEvaluationError]
-
-
-class DryRunRead(BaseModel):
-    source: str
-    cycle_id: str
-    week: int
-    phase: Phase | None
-    as_of: datetime
-    total_flags: int
-    total_errors: int
-    rules: list[DryRunRule]
-
-
-class RuleSetVersionSummary(BaseModel):
-    version: int
-    published_by: str
-    published_at: datetime
-    reason: str
-    active: bool
-
-
-class RuleSetVersionRead(RuleSetVersionSummary):
-    source: str
-
-
-class ActiveRuleSet(BaseModel):
-    """The rule set the weekly review uses; version 0 is the built-in default (nothing published yet)."""
-
-    version: int
-    source: str
-    published_by: str | None = None
-    published_at: datetime | None = None
-    reason: str | None = None
-
-
-class Rollback(BaseModel):
-    reason: Annotated[str, Field(min_length=1, max_length=2000, description="why, for the audit log")]
-
-
 def _summary(v: RuleSetVersion) -> RuleSetVersionSummary:
-    return RuleSetVersionSummary(
-        version=v.version,
-        published_by=v.published_by,
-        published_at=v.published_at,
-        reason=v.reason,
-        active=v.active,
-    )
+    return RuleSetVersionSummary.model_validate(v.model_dump())
 
 
 def _read(v: RuleSetVersion) -> RuleSetVersionRead:
-    return RuleSetVersionRead(**_summary(v).model_dump(), source=v.source)
+    return RuleSetVersionRead.model_validate(v.model_dump())
 
 
 # ---------------------------------------------------------------- routes

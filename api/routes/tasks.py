@@ -8,14 +8,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import CurrentUser, IfMatch, SessionDep, required_version, utcnow, version_etag
+from api.deps import CurrentUser, IfMatch, SessionDep, cycle_ids, required_version, utcnow, version_etag
 from api.schemas.common import Page, problems
-from api.schemas.org import Input
 from api.schemas.plan import (
     CollaboratorInvite,
     OverloadedWeek,
     PlanCheck,
     PlanFindingRead,
+    TaskAccept,
     TaskCreate,
     TaskDecline,
     TaskRead,
@@ -25,13 +25,9 @@ from api.schemas.plan import (
 from okrflow.domain.model import PlanState, Task, TaskStatus
 from okrflow.services import planning
 from okrflow.services.paging import page_list
-from okrflow.store import CycleStore, KeyResultStore, TaskStore
+from okrflow.store import KeyResultStore, TaskStore
 
 router = APIRouter(tags=["tasks"])
-
-
-class TaskAccept(Input):
-    trade_off_note: str | None = None
 
 
 def _plan(check: planning.PlanCheck) -> PlanCheck:
@@ -68,8 +64,9 @@ def list_tasks(
     elif owner_id is not None:
         found = store.list_for_owner(me.org_id, owner_id, cycle_id=cycle_id)
     else:
-        cycles = [cycle_id] if cycle_id is not None else [c.id for c in CycleStore(session).list(me.org_id)]
-        found = [t for c in cycles for t in store.list_for_cycle(me.org_id, c)]
+        found = [
+            t for c in cycle_ids(session, me.org_id, cycle_id) for t in store.list_for_cycle(me.org_id, c)
+        ]
     if cycle_id is not None and kr_id is not None:
         in_cycle = {t.id for t in store.list_for_cycle(me.org_id, cycle_id)}
         found = [t for t in found if t.id in in_cycle]
@@ -81,8 +78,7 @@ def list_tasks(
         and (plan_state is None or t.plan_state is plan_state)
         and (collaborator_id is None or collaborator_id in t.collaborators)
     ]
-    page = page_list(found, key=lambda t: (t.id,), limit=limit, cursor=cursor)
-    return Page(items=page.items, next_cursor=page.next_cursor)
+    return Page.of(page_list(found, key=lambda t: (t.id,), limit=limit, cursor=cursor))
 
 
 @router.get("/tasks/{task_id}", response_model=TaskRead, responses=problems(etag=200))
@@ -189,16 +185,7 @@ def invite_collaborator(
     if_match: IfMatch = None,
 ) -> TaskWithPlan:
     """Invite someone to help with a task (its owner or the KR owner); they are told."""
-    planned = planning.change_collaborator(
-        session,
-        me.person,
-        task_id,
-        body.person_id,
-        add=True,
-        expected_version=required_version(if_match),
-        at=utcnow(),
-    )
-    return _answer(planned, response)
+    return _change_collaborator(session, me, response, task_id, body.person_id, if_match, add=True)
 
 
 @router.delete(
@@ -215,12 +202,25 @@ def remove_collaborator(
     if_match: IfMatch = None,
 ) -> TaskWithPlan:
     """Remove a collaborator (the task or KR owner); collaborators may also leave by themselves."""
+    return _change_collaborator(session, me, response, task_id, person_id, if_match, add=False)
+
+
+def _change_collaborator(
+    session: SessionDep,
+    me: CurrentUser,
+    response: Response,
+    task_id: str,
+    person_id: str,
+    if_match: str | None,
+    *,
+    add: bool,
+) -> TaskWithPlan:
     planned = planning.change_collaborator(
         session,
         me.person,
         task_id,
         person_id,
-        add=False,
+        add=add,
         expected_version=required_version(if_match),
         at=utcnow(),
     )

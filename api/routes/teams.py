@@ -29,8 +29,7 @@ def list_teams(
     found = TeamStore(session).list(me.org_id)
     if parent_id is not None:
         found = [t for t in found if t.parent_id == parent_id]
-    page = page_list(found, key=lambda t: (t.name, t.id), limit=limit, cursor=cursor)
-    return Page(items=page.items, next_cursor=page.next_cursor)
+    return Page.of(page_list(found, key=lambda t: (t.name, t.id), limit=limit, cursor=cursor))
 
 
 @router.get("/{team_id}", response_model=TeamRead, responses=problems(etag=200))

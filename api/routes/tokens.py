@@ -30,8 +30,9 @@ def list_tokens(
     if who != me.id:
         access.require_admin(me.person, "listing someone else's tokens")
     found = TokenStore(session).list_for_person(me.org_id, who)
-    page = page_list(found, key=lambda t: (t.created_at.isoformat(), t.id), limit=limit, cursor=cursor)
-    return Page(items=page.items, next_cursor=page.next_cursor)
+    return Page.of(
+        page_list(found, key=lambda t: (t.created_at.isoformat(), t.id), limit=limit, cursor=cursor)
+    )
 
 
 @router.post("", response_model=TokenCreated, status_code=status.HTTP_201_CREATED, responses=problems())

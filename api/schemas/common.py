@@ -6,6 +6,8 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from okrflow.store import Page as StorePage
+
 T = TypeVar("T")
 
 PROBLEM_JSON = "application/problem+json"
@@ -16,6 +18,11 @@ class Page(BaseModel, Generic[T]):
 
     items: list[T]
     next_cursor: str | None = None
+
+    @classmethod
+    def of(cls, page: StorePage[T]) -> Page[T]:
+        """The answer for a page the store (or ``page_list``) cut."""
+        return cls(items=page.items, next_cursor=page.next_cursor)
 
 
 class ProblemError(BaseModel):

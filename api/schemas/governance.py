@@ -13,7 +13,7 @@ from api.schemas.org import Input
 from okrflow.domain.model import Ident, LocalText, NonEmptyText, SubjectType
 from okrflow.reports.ambassador_model import IntakeProblem
 from okrflow.reports.carry_over import CarryOverProposal
-from okrflow.services.change_control import RevisionEntry
+from okrflow.services.midterm import RevisionEntry
 
 Long = Annotated[str, Field(max_length=10_000)]
 Note = Annotated[str, Field(max_length=4000)]

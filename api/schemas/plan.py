@@ -135,6 +135,10 @@ class TaskUpdate(Input):
     trade_off_note: Annotated[str, Field(max_length=4000)] | None = None
 
 
+class TaskAccept(Input):
+    trade_off_note: str | None = None
+
+
 class TaskDecline(Input):
     reason: Annotated[str, Field(min_length=1, max_length=4000, description="why it is not in the plan")]
 

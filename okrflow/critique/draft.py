@@ -17,7 +17,7 @@ import re
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from okrflow.domain.model import Direction, KRKind, Language, ObjectiveKind
 
@@ -36,8 +36,6 @@ _KIND_ALIASES = {
     "挑战型": ObjectiveKind.ASPIRATIONAL,
     "愿景型": ObjectiveKind.ASPIRATIONAL,
 }
-
-Title = Annotated[str, Field(min_length=1, max_length=500)]
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -65,23 +63,18 @@ def _title(value: Any) -> Any:
     return value
 
 
+# Titles are whitespace-normalised and owners trimmed (a blank owner is no owner) the same way everywhere.
+Title = Annotated[str, Field(min_length=1, max_length=500), BeforeValidator(_title)]
+Owner = Annotated[Annotated[str, Field(max_length=200)] | None, BeforeValidator(_owner)]
+
+
 class DraftObjective(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Title
-    owner: Annotated[str, Field(max_length=200)] | None = None
+    owner: Owner = None
     kind: ObjectiveKind | None = None
     description: Annotated[str, Field(max_length=4000)] | None = None
-
-    @field_validator("title", mode="before")
-    @classmethod
-    def _check_title(cls, value: Any) -> Any:
-        return _title(value)
-
-    @field_validator("owner", mode="before")
-    @classmethod
-    def _check_owner(cls, value: Any) -> Any:
-        return _owner(value)
 
     @field_validator("kind", mode="before")
     @classmethod
@@ -99,23 +92,13 @@ class DraftKeyResult(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Title
-    owner: Annotated[str, Field(max_length=200)] | None = None
+    owner: Owner = None
     start: float | None = None
     target: float | None = None
     unit: Annotated[str, Field(max_length=40)] | None = None
     due: date | None = None
     kind: KRKind | None = None
     direction: Direction | None = None
-
-    @field_validator("title", mode="before")
-    @classmethod
-    def _check_title(cls, value: Any) -> Any:
-        return _title(value)
-
-    @field_validator("owner", mode="before")
-    @classmethod
-    def _check_owner(cls, value: Any) -> Any:
-        return _owner(value)
 
     @field_validator("unit", "due", "kind", "direction", mode="before")
     @classmethod

@@ -216,7 +216,7 @@ def _target(text: str, measures: list[Quantity]) -> Quantity | None:
     if not measures:
         return None
     if any(q.kind is QKind.PERCENT for q in measures):
-        windows = [m for m in lx.THRESHOLD_RE.finditer(text)]
+        windows = list(lx.THRESHOLD_RE.finditer(text))
         targets = [q for q in measures if not any(_is_window(m, [q]) for m in windows)]
         if targets:
             return targets[-1]

@@ -210,8 +210,6 @@ EN_GENERIC = _words(
     "push hard big huge awesome again even way ways lets let's"
 )
 
-ZH_VAGUE_INTENSIFIER = _zh("显著 大幅 明显 进一步 持续 全面 有效 大大 极大 更加 稳步")
-
 # Metrics whose level means little without where it stands today.
 LEVEL_METRIC = (
     r"率|占比|满意度|得分|评分|留存|日活|月活|周活|营收|收入|销售额|成交额|利润|毛利|成本|客单价|时长|耗时|时间|周期|"
@@ -290,7 +288,6 @@ ACQUIRE_RE = compile_any(ZH_ACQUIRE, EN_ACQUIRE)
 DONE_STATE_RE = compile_any(EN_DONE_STATE)
 DELIVERY_STATE_RE = compile_any(EN_DELIVERY_STATE)
 PARTICIPLE_RE = re.compile(EN_PARTICIPLE, re.IGNORECASE)
-EVENT_RE = compile_any(ZH_EVENT, EN_EVENT)
 DO_EVENT_RE = re.compile(
     rf"^(?:{ZH_DO}[^，,。；;]{{0,10}}?(?:{ZH_EVENT})|{EN_DO}(?:\s+\S+){{0,5}}?\s+{EN_EVENT})", re.IGNORECASE
 )
@@ -315,7 +312,6 @@ MAINTAIN_RE = compile_any(ZH_MAINTAIN, EN_MAINTAIN)
 BASELINE_RE = compile_any(ZH_BASELINE, EN_BASELINE)
 NEW_RE = compile_any(ZH_NEW, EN_NEW)
 ZH_GENERIC_RE = re.compile(f"{ZH_GENERIC}|{ZH_GENERIC_NOUNS}", re.IGNORECASE)
-VAGUE_INTENSIFIER_RE = re.compile(ZH_VAGUE_INTENSIFIER)
 RATE_NOUN_RE = re.compile(RATE_NOUN, re.IGNORECASE)
 UNBOUNDED_RATIO_RE = re.compile(UNBOUNDED_RATIO, re.IGNORECASE)
 LEVEL_METRIC_RE = re.compile(LEVEL_METRIC, re.IGNORECASE)

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
-from okrflow.domain.calendar import cycle_calendar, reminder_time, review_times
+from okrflow.domain.calendar import cycle_calendar, reminder_times, review_times
 from okrflow.domain.model import Cycle, Phase
 
 
@@ -97,10 +97,9 @@ def cycle_events(cycle: Cycle) -> list[CycleEvent]:
                 week=cycle.cadence.decomposition_weeks,
             )
         )
-    for week, at in review_times(cycle):
-        remind = reminder_time(cycle, week)
-        if remind is not None and cycle.cadence.reminder_lead_hours > 0:
-            events.append(CycleEvent(at=remind, kind=EventKind.CHECK_IN_REMINDER, week=week))
-        events.append(CycleEvent(at=at, kind=EventKind.WEEKLY_REVIEW, week=week))
+    if cycle.cadence.reminder_lead_hours > 0:
+        reminders = reminder_times(cycle)
+        events += (CycleEvent(at=at, kind=EventKind.CHECK_IN_REMINDER, week=w) for w, at in reminders)
+    events += (CycleEvent(at=at, kind=EventKind.WEEKLY_REVIEW, week=w) for w, at in review_times(cycle))
     events.sort(key=lambda e: (e.at, _ORDER[e.kind], e.week or 0))
     return events

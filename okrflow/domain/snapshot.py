@@ -8,10 +8,12 @@ indexes, with no I/O, so every function over it is pure and fast.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from operator import attrgetter
+from typing import TypeVar
 
 from okrflow.domain.model import (
     CalendarEvent,
@@ -26,6 +28,8 @@ from okrflow.domain.model import (
     Task,
     Team,
 )
+
+G = TypeVar("G")
 
 
 @dataclass
@@ -68,18 +72,18 @@ class CycleSnapshot:
         events: Iterable[CalendarEvent] = (),
         streaks: dict[tuple[str, str], int] | None = None,
     ) -> CycleSnapshot:
-        """Build from flat iterables; check-ins after ``as_of`` are left out."""
-        by_kr: dict[str, list[CheckIn]] = defaultdict(list)
-        for ci in check_ins:
-            if ci.at <= as_of:
-                by_kr[ci.kr_id].append(ci)
+        """Build from flat iterables in any order; check-ins after ``as_of`` are left out.
+
+        Check-ins with the same ``at`` (and pulses of the same week) keep the order they came in.
+        """
+        by_kr = _grouped((ci for ci in check_ins if ci.at <= as_of), attrgetter("kr_id"))
+        by_at = attrgetter("at")
         for items in by_kr.values():
-            items.sort(key=lambda c: c.at)
-        by_team: dict[str, list[HealthPulse]] = defaultdict(list)
-        for p in pulses:
-            by_team[p.team_id].append(p)
-        for items in by_team.values():
-            items.sort(key=lambda p: p.week)
+            items.sort(key=by_at)
+        by_team = _grouped(pulses, attrgetter("team_id"))
+        by_week = attrgetter("week")
+        for pulse_list in by_team.values():
+            pulse_list.sort(key=by_week)
         return cls(
             org=org,
             cycle=cycle,
@@ -89,8 +93,8 @@ class CycleSnapshot:
             objectives={o.id: o for o in objectives},
             key_results={k.id: k for k in key_results},
             tasks={t.id: t for t in tasks},
-            check_ins=dict(by_kr),
-            pulses=dict(by_team),
+            check_ins=by_kr,
+            pulses=by_team,
             events=list(events),
             streaks=dict(streaks or {}),
         )
@@ -99,58 +103,38 @@ class CycleSnapshot:
 
     @cached_property
     def krs_by_objective(self) -> dict[str, list[KeyResult]]:
-        out: dict[str, list[KeyResult]] = defaultdict(list)
-        for kr in self.key_results.values():
-            out[kr.objective_id].append(kr)
-        return dict(out)
+        return _grouped(self.key_results.values(), attrgetter("objective_id"))
+
+    @cached_property
+    def _accepted_tasks(self) -> list[Task]:
+        """The accepted tasks: proposals and declined tasks are not part of the plan."""
+        return [t for t in self.tasks.values() if t.plan_state is PlanState.ACCEPTED]
 
     @cached_property
     def tasks_by_kr(self) -> dict[str, list[Task]]:
-        """Accepted tasks per KR (proposals and declined tasks are not part of the plan)."""
-        out: dict[str, list[Task]] = defaultdict(list)
-        for t in self.tasks.values():
-            if t.plan_state is PlanState.ACCEPTED:
-                out[t.kr_id].append(t)
-        return dict(out)
+        """Accepted tasks per KR."""
+        return _grouped(self._accepted_tasks, attrgetter("kr_id"))
 
     @cached_property
     def tasks_by_owner(self) -> dict[str, list[Task]]:
-        out: dict[str, list[Task]] = defaultdict(list)
-        for t in self.tasks.values():
-            if t.plan_state is PlanState.ACCEPTED:
-                out[t.owner_id].append(t)
-        return dict(out)
+        """Accepted tasks per owner."""
+        return _grouped(self._accepted_tasks, attrgetter("owner_id"))
 
     @cached_property
     def objectives_by_team(self) -> dict[str, list[Objective]]:
-        out: dict[str, list[Objective]] = defaultdict(list)
-        for o in self.objectives.values():
-            if o.team_id is not None:
-                out[o.team_id].append(o)
-        return dict(out)
+        return _grouped(self.objectives.values(), attrgetter("team_id"))
 
     @cached_property
     def objectives_by_owner(self) -> dict[str, list[Objective]]:
-        out: dict[str, list[Objective]] = defaultdict(list)
-        for o in self.objectives.values():
-            out[o.owner_id].append(o)
-        return dict(out)
+        return _grouped(self.objectives.values(), attrgetter("owner_id"))
 
     @cached_property
     def krs_by_owner(self) -> dict[str, list[KeyResult]]:
-        out: dict[str, list[KeyResult]] = defaultdict(list)
-        for kr in self.key_results.values():
-            if kr.owner_id is not None:
-                out[kr.owner_id].append(kr)
-        return dict(out)
+        return _grouped(self.key_results.values(), attrgetter("owner_id"))
 
     @cached_property
     def people_by_team(self) -> dict[str, list[Person]]:
-        out: dict[str, list[Person]] = defaultdict(list)
-        for p in self.people.values():
-            if p.team_id is not None:
-                out[p.team_id].append(p)
-        return dict(out)
+        return _grouped(self.people.values(), attrgetter("team_id"))
 
     def latest_check_in(self, kr_id: str) -> CheckIn | None:
         items = self.check_ins.get(kr_id)
@@ -159,3 +143,13 @@ class CycleSnapshot:
     def team_of_kr(self, kr_id: str) -> str | None:
         kr = self.key_results[kr_id]
         return self.objectives[kr.objective_id].team_id
+
+
+def _grouped(items: Iterable[G], key: Callable[[G], str | None]) -> dict[str, list[G]]:
+    """``items`` by ``key``, each group in the order the items came; an item whose key is None is left out."""
+    out: dict[str, list[G]] = defaultdict(list)
+    for item in items:
+        k = key(item)
+        if k is not None:
+            out[k].append(item)
+    return dict(out)

@@ -6,7 +6,8 @@ render_json(sheet) / render_markdown(sheet, lang=...) / render_html(sheet, lang=
 
 from okrflow.reports.render import render_html, render_json, render_markdown, sheet_title
 from okrflow.reports.sheet_model import IgnitionItem, KRStatus, SheetThresholds, WeeklySheet
-from okrflow.reports.weekly_sheet import build_weekly_sheet, ignition_items, sheet_team_of
+from okrflow.reports.squares import ignition_items
+from okrflow.reports.weekly_sheet import build_weekly_sheet
 
 __all__ = [
     "IgnitionItem",
@@ -18,6 +19,5 @@ __all__ = [
     "render_html",
     "render_json",
     "render_markdown",
-    "sheet_team_of",
     "sheet_title",
 ]

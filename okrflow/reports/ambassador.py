@@ -13,7 +13,7 @@
 5. open problems raised through the intake, oldest first.
 
 ``render_digest`` renders it as JSON, Markdown or HTML in English or Chinese. The records
-(and ``IntakeProblem``, the intake's input) live in ``ambassador_model``, re-exported here.
+(and ``IntakeProblem``, the intake's input) live in ``ambassador_model``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal
 
 from okrflow.domain.calendar import local_date, week_count
 from okrflow.domain.errors import Problem, ValidationFailed
@@ -34,7 +33,6 @@ from okrflow.domain.model import (
     Language,
     RuleMode,
     Severity,
-    SubjectType,
 )
 from okrflow.domain.snapshot import CycleSnapshot
 from okrflow.reports.ambassador_model import (
@@ -49,48 +47,20 @@ from okrflow.reports.ambassador_model import (
     RuleCount,
     WaitingChange,
 )
-from okrflow.reports.closeout_labels import label
-from okrflow.reports.cycle_report import kr_owner_id, quarter_objectives
-from okrflow.reports.cycle_report_render import template_env
+from okrflow.reports.closeout_labels import LABELS
+from okrflow.reports.snapshot_lookups import (
+    handle_or_id,
+    kr_owner_id,
+    name_or_id,
+    quarter_objectives,
+    subject_title,
+)
+from okrflow.reports.templating import Format, checked_language, render_template
 
-__all__ = [
-    "AmbassadorDigest",
-    "IntakeProblem",
-    "MissingKR",
-    "MissingOwner",
-    "MissingTeam",
-    "OpenConsultation",
-    "OpenProblem",
-    "ProblemStatus",
-    "RuleCount",
-    "WaitingChange",
-    "ambassador_digest",
-    "render_digest",
-]
+__all__ = ["ambassador_digest", "render_digest"]
 
 _OPEN_CONSULTATION = (ConsultationStatus.OPEN, ConsultationStatus.AGREED)
 _DAY = timedelta(days=1)
-
-
-def _name(snapshot: CycleSnapshot, person_id: str | None) -> str:
-    if person_id is None:
-        return ""
-    person = snapshot.people.get(person_id)
-    return person.name if person is not None else person_id
-
-
-def _subject_title(snapshot: CycleSnapshot, subject_type: SubjectType, subject_id: str) -> str | None:
-    tables: dict[SubjectType, dict[str, Any]] = {
-        SubjectType.OBJECTIVE: snapshot.objectives,
-        SubjectType.KEY_RESULT: snapshot.key_results,
-        SubjectType.TASK: snapshot.tasks,
-        SubjectType.PERSON: snapshot.people,
-        SubjectType.TEAM: snapshot.teams,
-    }
-    record = tables.get(subject_type, {}).get(subject_id)
-    if record is None:
-        return None
-    return record.name if subject_type in (SubjectType.PERSON, SubjectType.TEAM) else record.title
 
 
 def _days(later: datetime, earlier: datetime) -> int:
@@ -124,8 +94,8 @@ def _missing(snapshot: CycleSnapshot, since: datetime, until: datetime) -> tuple
         by_team[team_id].append(
             MissingOwner(
                 person_id=pid,
-                name=_name(snapshot, pid),
-                handle=person.handle if person is not None else pid,
+                name=name_or_id(snapshot, pid),
+                handle=handle_or_id(snapshot, pid),
                 key_results=sorted(krs, key=lambda k: (k.objective_title, k.title, k.kr_id)),
             )
         )
@@ -158,7 +128,7 @@ def _consultations(
                 consultation_id=c.id,
                 subject_type=c.subject_type,
                 subject_id=c.subject_id,
-                subject_title=_subject_title(snapshot, c.subject_type, c.subject_id),
+                subject_title=subject_title(snapshot, c.subject_type, c.subject_id),
                 reason=c.reason,
                 status=c.status,
                 level=c.level,
@@ -167,7 +137,7 @@ def _consultations(
                 overdue=overdue,
                 days_overdue=_days(at, c.meet_by) if overdue else 0,
                 check_on=c.check_on,
-                participants=[_name(snapshot, p) for p in c.participants],
+                participants=[name_or_id(snapshot, p) for p in c.participants],
             )
         )
     out.sort(key=lambda c: (not c.overdue, c.meet_by, c.consultation_id))
@@ -190,8 +160,8 @@ def _waiting(snapshot: CycleSnapshot, requests: Sequence[ChangeRequest], at: dat
             change_request_id=r.id,
             subject_type=r.subject_type,
             subject_id=r.subject_id,
-            subject_title=_subject_title(snapshot, r.subject_type, r.subject_id),
-            requested_by_name=_name(snapshot, r.requested_by),
+            subject_title=subject_title(snapshot, r.subject_type, r.subject_id),
+            requested_by_name=name_or_id(snapshot, r.requested_by),
             reason=r.reason,
             impact=r.impact,
             approver_role=r.approver_role.value,
@@ -246,11 +216,11 @@ def _problems(snapshot: CycleSnapshot, problems: Sequence[IntakeProblem], at: da
             problem_id=p.id,
             subject_type=p.subject_type,
             subject_id=p.subject_id,
-            subject_title=_subject_title(snapshot, p.subject_type, p.subject_id),
-            raised_by_name=_name(snapshot, p.raised_by),
+            subject_title=subject_title(snapshot, p.subject_type, p.subject_id),
+            raised_by_name=name_or_id(snapshot, p.raised_by),
             text=p.text,
             status=p.status,
-            assignee_name=_name(snapshot, p.assignee_id) or None,
+            assignee_name=name_or_id(snapshot, p.assignee_id) or None,
             age_days=_days(at, p.created_at),
         )
         for p in open_
@@ -319,26 +289,14 @@ def ambassador_digest(
     )
 
 
-_ENV = template_env()
-
-
-def render_digest(
-    digest: AmbassadorDigest, *, fmt: Literal["json", "markdown", "html"], lang: Language | str
-) -> str:
+def render_digest(digest: AmbassadorDigest, *, fmt: Format, lang: Language | str) -> str:
     """Render the digest as JSON, Markdown (CommonMark, GFM tables) or one self-contained HTML page.
 
     Raises:
         ValidationFailed: An unknown format or language.
     """
-    if fmt not in ("json", "markdown", "html"):
-        raise ValidationFailed([Problem(("fmt",), f"{fmt!r} is not one of json, markdown, html")])
-    try:
-        language = Language(str(lang))
-    except ValueError:
-        raise ValidationFailed([Problem(("lang",), f"{lang!r} is not one of en, zh")]) from None
+    language = checked_language(fmt, lang)
     if fmt == "json":
         return digest.model_dump_json(indent=2) + "\n"
     name = "ambassador_digest.md.j2" if fmt == "markdown" else "ambassador_digest.html.j2"
-    return _ENV.get_template(name).render(
-        d=digest, lang=language, t=lambda key, **fields: label(key, language, **fields)
-    )
+    return render_template(name, LABELS, language, d=digest)

@@ -24,7 +24,6 @@ from okrflow.domain.model import (
     Flag,
     KeyResult,
     Objective,
-    ObjectiveStatus,
     Severity,
     TaskStatus,
 )
@@ -37,9 +36,8 @@ from okrflow.reports.sheet_model import (
     SheetFlag,
     SheetThresholds,
 )
+from okrflow.reports.snapshot_lookups import in_quarter, person_name
 
-_OUT_OF_QUARTER = (ObjectiveStatus.DRAFT, ObjectiveStatus.RETURNED)
-OPEN_TASK = (TaskStatus.TODO, TaskStatus.DOING, TaskStatus.BLOCKED)
 # What the org-wide sheet lists row by row, and what a team line counts as needing attention.
 ATTENTION = (KRStatus.BLOCKED, KRStatus.LOW_CONFIDENCE, KRStatus.AT_RISK)
 _STATUSES = tuple(KRStatus)
@@ -50,18 +48,6 @@ _WARNING = Severity.WARNING.rank
 
 def round4(x: float) -> float:
     return round(x, 4)
-
-
-def sheet_team_of(snapshot: CycleSnapshot, objective: Objective) -> str | None:
-    """The team whose sheet shows ``objective``: its team, else its owner's team."""
-    if objective.team_id is not None:
-        return objective.team_id
-    owner = snapshot.people.get(objective.owner_id)
-    return owner.team_id if owner is not None else None
-
-
-def in_quarter(objective: Objective) -> bool:
-    return objective.status not in _OUT_OF_QUARTER
 
 
 def scope_objectives(snapshot: CycleSnapshot, team_id: str | None) -> list[Objective]:
@@ -125,6 +111,29 @@ def check_ins_until(items: Sequence[CheckIn], until: datetime) -> Sequence[Check
     return items[: bisect.bisect_right(items, until, key=lambda c: c.at)]
 
 
+def settled_status(
+    progress: float, blocked: bool, latest: CheckIn | None, low_confidence: int
+) -> KRStatus | None:
+    """Done, blocked or low confidence: the statuses that do not depend on the day asked about.
+
+    None for a key result still open, which is at risk, not checked in or on track depending
+    on the day (the dashboards' roll-ups keep this part; ``okrflow.dashboards``).
+
+    Args:
+        progress: Clamped progress.
+        blocked: Whether one of its accepted tasks is blocked.
+        latest: Its latest check-in, if any.
+        low_confidence: At or below this confidence a key result has low confidence.
+    """
+    if progress >= 1.0:
+        return KRStatus.DONE
+    if blocked or (latest is not None and latest.blockers):
+        return KRStatus.BLOCKED
+    if latest is not None and latest.confidence <= low_confidence:
+        return KRStatus.LOW_CONFIDENCE
+    return None
+
+
 def assess(
     snapshot: CycleSnapshot,
     kr: KeyResult,
@@ -144,18 +153,12 @@ def assess(
     blocked = sum(1 for t in tasks if t.status is TaskStatus.BLOCKED)
     this_week = latest is not None and latest.at > win.since
     worst = max((f.severity.rank for f in flags), default=-1)  # -1: no flag
-    if progress >= 1.0:
-        status = KRStatus.DONE
-    elif blocked or (latest is not None and latest.blockers):
-        status = KRStatus.BLOCKED
-    elif latest is not None and latest.confidence <= th.low_confidence:
-        status = KRStatus.LOW_CONFIDENCE
-    elif gap >= th.at_risk_gap - 1e-9 or worst >= _RISK:
-        status = KRStatus.AT_RISK
-    elif not this_week:
-        status = KRStatus.NO_CHECK_IN
-    else:
-        status = KRStatus.ON_TRACK
+    status = settled_status(progress, blocked > 0, latest, th.low_confidence)
+    if status is None:
+        if gap >= th.at_risk_gap - 1e-9 or worst >= _RISK:
+            status = KRStatus.AT_RISK
+        else:
+            status = KRStatus.ON_TRACK if this_week else KRStatus.NO_CHECK_IN
     collapsed = status is KRStatus.DONE or (
         status is KRStatus.ON_TRACK
         and latest is not None
@@ -178,13 +181,6 @@ def assess(
         collapsed,
         this_week,
     )
-
-
-def person_name(snapshot: CycleSnapshot, person_id: str | None) -> str | None:
-    if person_id is None:
-        return None
-    person = snapshot.people.get(person_id)
-    return person.name if person is not None else None
 
 
 def kr_row(snapshot: CycleSnapshot, a: Assessed, win: ReviewWindow) -> KRRow:

@@ -33,17 +33,16 @@ from okrflow.domain.model import (
     Language,
     LocalText,
     ObjectiveKind,
-    PlanState,
     TaskStatus,
 )
 from okrflow.domain.scoring import BANDS
 from okrflow.domain.snapshot import CycleSnapshot
-from okrflow.reports.cycle_report import CycleReport, KRScore, ObjectiveScore, free_text
-from okrflow.reports.cycle_report_render import fmt_number, with_unit
+from okrflow.reports.cycle_report_model import CycleReport, KRScore, ObjectiveScore, free_text
+from okrflow.reports.formatting import fmt_number, with_unit
+from okrflow.reports.snapshot_lookups import OPEN_TASK, handle_or_id
 
 __all__ = ["CarriedKeyResult", "CarriedTask", "CarryOverProposal", "next_cycle_bounds", "propose_carry_over"]
 
-_OPEN_TASK = (TaskStatus.TODO, TaskStatus.DOING, TaskStatus.BLOCKED)
 _DESCRIPTION_LIMIT = 4000  # what the draft shape accepts
 # Aspirational key results worth another cycle: [yellow from, green from) of the aspirational bands.
 PROMISING = (BANDS[ObjectiveKind.ASPIRATIONAL][1], BANDS[ObjectiveKind.ASPIRATIONAL][0])
@@ -201,19 +200,10 @@ def _carried(kr: KRScore, kind: ObjectiveKind) -> bool:
     return low <= kr.score < high
 
 
-def _handle(snapshot: CycleSnapshot, person_id: str) -> str:
-    person = snapshot.people.get(person_id)
-    return person.handle if person is not None else person_id
-
-
 def _carry_kr(snapshot: CycleSnapshot, score: KRScore, kind: ObjectiveKind) -> CarriedKeyResult:
     kr = snapshot.key_results[score.kr_id]
     tasks = sorted(
-        (
-            t
-            for t in snapshot.tasks_by_kr.get(kr.id, ())
-            if t.plan_state is PlanState.ACCEPTED and t.status in _OPEN_TASK
-        ),
+        (t for t in snapshot.tasks_by_kr.get(kr.id, ()) if t.status in OPEN_TASK),  # accepted tasks only
         key=lambda t: (t.due is None, t.due or date.min, t.id),
     )
     unit = kr.unit
@@ -241,7 +231,7 @@ def _carry_kr(snapshot: CycleSnapshot, score: KRScore, kind: ObjectiveKind) -> C
         source_kr_id=kr.id,
         title=kr.title,
         owner_id=score.owner_id,
-        owner=_handle(snapshot, score.owner_id),
+        owner=handle_or_id(snapshot, score.owner_id),
         kind=kr.kind,
         direction=kr.direction,
         start=start,
@@ -254,7 +244,7 @@ def _carry_kr(snapshot: CycleSnapshot, score: KRScore, kind: ObjectiveKind) -> C
                 task_id=t.id,
                 title=t.title,
                 owner_id=t.owner_id,
-                owner=_handle(snapshot, t.owner_id),
+                owner=handle_or_id(snapshot, t.owner_id),
                 status=t.status,
                 milestone=t.milestone,
                 estimate_hours=t.estimate_hours,
@@ -327,7 +317,7 @@ def propose_carry_over(
                 lang=lang,
                 title=objective.title,
                 owner_id=objective.owner_id,
-                owner=_handle(snapshot, objective.owner_id),
+                owner=handle_or_id(snapshot, objective.owner_id),
                 kind=objective.kind,
                 score=objective.score,
                 description=_description(report, objective, lang),

@@ -1,17 +1,17 @@
 """Every label the cycle report and the ambassador's digest print, in English and Chinese.
 
-A label may hold ``str.format`` fields (``{n}``); ``label(key, lang, **fields)`` fills them.
-A test checks that both languages of every label name the same fields.
+``okrflow.reports.labels`` looks them up; the labels every report shares are its ``COMMON_LABELS``.
 """
 
 from __future__ import annotations
 
-from okrflow.domain.model import Language
+from okrflow.reports.labels import COMMON_LABELS
 
-__all__ = ["LABELS", "label"]
+__all__ = ["LABELS"]
 
 # key -> (English, Chinese)
 LABELS: dict[str, tuple[str, str]] = {
+    **COMMON_LABELS,
     # cycle report: headings
     "report_title": ("Cycle report", "周期总结报告"),
     "scope_org": ("Whole organisation", "全组织"),
@@ -22,7 +22,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "summary": ("Summary", "概览"),
     "objectives": ("Objectives and key results", "目标与关键结果"),
     "other_krs": ("Key results owned in other objectives", "在他人目标下负责的关键结果"),
-    "teams": ("Teams", "各团队"),
     "people": ("People", "人员"),
     "rules": ("Rules that flagged key results", "触发预警的规则"),
     "consultations": ("Consultations (会商)", "会商"),
@@ -62,11 +61,6 @@ LABELS: dict[str, tuple[str, str]] = {
         "待审批 {pending} · 已撤回 {withdrawn}",
     ),
     # cycle report: columns
-    "col_objective": ("Objective", "目标"),
-    "col_kr": ("Key result", "关键结果"),
-    "col_kind": ("Kind", "类型"),
-    "col_owner": ("Owner", "负责人"),
-    "col_team": ("Team", "团队"),
     "col_person": ("Person", "人员"),
     "col_score": ("Score", "得分"),
     "col_grade": ("Grade", "评级"),
@@ -77,7 +71,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_check_ins": ("Check-in weeks", "签到周数"),
     "col_flags": ("Flagged by", "预警规则"),
     "col_objectives": ("Objectives", "目标数"),
-    "col_krs": ("Key results", "关键结果数"),
     "col_compliance": ("Compliance", "签到率"),
     "col_colours": ("Green / yellow / red", "绿/黄/红"),
     "col_rule": ("Rule", "规则"),
@@ -88,8 +81,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_reason": ("Reason", "原因"),
     "col_impact": ("Impact", "影响"),
     "col_changes": ("Changes", "变更内容"),
-    "col_status": ("Status", "状态"),
-    "col_date": ("Date", "日期"),
     "col_by": ("By", "操作人"),
     "col_level": ("Level", "级别"),
     # kinds and statuses
@@ -98,13 +89,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "kr_metric": ("metric", "指标"),
     "kr_milestone": ("milestone", "里程碑"),
     "kr_binary": ("done / not done", "完成/未完成"),
-    "level_green": ("green", "绿"),
-    "level_yellow": ("yellow", "黄"),
-    "level_red": ("red", "红"),
-    "severity_info": ("info", "提示"),
-    "severity_warning": ("warning", "警告"),
-    "severity_risk": ("risk", "风险"),
-    "severity_critical": ("critical", "严重"),
     "cr_pending": ("pending", "待审批"),
     "cr_approved": ("approved", "已批准"),
     "cr_rejected": ("rejected", "已驳回"),
@@ -144,7 +128,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "no_rules_fired": ("No rule fired this week.", "本周没有规则触发。"),
     "open_problems": ("Open problems raised through the intake", "经问题收集渠道提出的未结问题"),
     "no_open_problems": ("No open problems.", "没有未结问题。"),
-    "col_last_check_in": ("Last check-in", "最近签到"),
     "col_meet_by": ("Meet by", "会商期限"),
     "col_check_on": ("Check on", "复查日期"),
     "col_participants": ("Participants", "参与人"),
@@ -169,23 +152,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "ps_assigned": ("assigned", "已分派"),
     "ps_consultation": ("in consultation", "会商中"),
     "ps_closed": ("closed", "已关闭"),
-    "more": ("… and {n} more", "……另有 {n} 项"),
-    # shared
-    "no_team": ("(no team)", "（无团队）"),
-    "none": ("—", "—"),
-    "colon": (": ", "："),
-    "sep": ("; ", "；"),
+    # punctuation
     "list_sep": (", ", "、"),
     "arrow": (" → ", " → "),
 }
-
-
-def label(key: str, lang: Language | str, /, **fields: object) -> str:
-    """The label ``key`` in ``lang``, with ``fields`` filled in.
-
-    Raises:
-        KeyError: If there is no such label (a template bug, so it fails loudly).
-    """
-    en, zh = LABELS[key]
-    text = zh if str(lang) == Language.ZH else en
-    return text.format(**fields) if fields else text

@@ -15,8 +15,8 @@ Check-in compliance counts, for each key result, the review weeks that had at le
 check-in between the previous review and this one. A review counts once it is at least a
 week into the cycle (a review on the first day has no week behind it) and not after ``as_of``.
 
-The records live in ``cycle_report_model``; render with
-``okrflow.reports.cycle_report_render.render_cycle_report``.
+The records live in ``cycle_report_model`` and the roll-ups in ``cycle_report_rollups``; render
+with ``okrflow.reports.cycle_report_render.render_cycle_report``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import bisect
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from okrflow.domain.calendar import local_date, local_instant, review_times, week_count
 from okrflow.domain.errors import Problem, ValidationFailed
@@ -35,103 +34,42 @@ from okrflow.domain.model import (
     CheckIn,
     Consultation,
     Flag,
-    KeyResult,
     KRKind,
     Objective,
-    ObjectiveStatus,
     RuleMode,
     Severity,
     SubjectType,
-    Task,
 )
 from okrflow.domain.scoring import grade, latest_value, score_key_result, score_objective
 from okrflow.domain.snapshot import CycleSnapshot
 from okrflow.reports.cycle_report_model import (
     ChangeItem,
-    ColourCounts,
     ConsultationItem,
     CycleReport,
-    FreeText,
     KRFlagCount,
     KRScore,
     ObjectiveScore,
-    PersonReport,
     Retrospective,
     RevisionItem,
-    Rollup,
-    RuleTally,
-    TaskCounts,
-    TeamReport,
-    consultation_counts,
-    free_text,
+)
+from okrflow.reports.cycle_report_rollups import (
+    person_reports,
     rollup,
     rule_tallies,
     sum_task_counts,
     task_counts,
+    team_reports,
+)
+from okrflow.reports.snapshot_lookups import (
+    kr_owner_id,
+    name_or_id,
+    objective_team_id,
+    quarter_objectives,
+    subject_title,
 )
 
-# The records are defined in cycle_report_model and re-exported here for callers.
-__all__ = [
-    "ChangeItem",
-    "ColourCounts",
-    "ConsultationItem",
-    "CycleReport",
-    "FreeText",
-    "KRScore",
-    "ObjectiveScore",
-    "PersonReport",
-    "Retrospective",
-    "RevisionItem",
-    "Rollup",
-    "RuleTally",
-    "TaskCounts",
-    "TeamReport",
-    "close_out",
-    "consultation_counts",
-    "free_text",
-    "kr_owner_id",
-    "objective_team_id",
-    "quarter_objectives",
-    "rule_tallies",
-]
-
-_OUT_OF_QUARTER = (ObjectiveStatus.DRAFT, ObjectiveStatus.RETURNED)
-
-
-# ---------------------------------------------------------------- helpers others reuse
-
-
-def quarter_objectives(snapshot: CycleSnapshot) -> list[Objective]:
-    """The cycle's objectives that are part of the quarter (not drafts), by id."""
-    found = (
-        o
-        for o in snapshot.objectives.values()
-        if o.cycle_id == snapshot.cycle.id and o.status not in _OUT_OF_QUARTER
-    )
-    return sorted(found, key=lambda o: o.id)
-
-
-def objective_team_id(snapshot: CycleSnapshot, objective: Objective) -> str | None:
-    """The objective's team, else its owner's team (a personal objective counts for its owner's team)."""
-    if objective.team_id is not None:
-        return objective.team_id
-    owner = snapshot.people.get(objective.owner_id)
-    return owner.team_id if owner is not None else None
-
-
-def kr_owner_id(snapshot: CycleSnapshot, kr: KeyResult) -> str:
-    """Who answers for a key result: its owner, else its objective's owner."""
-    return kr.owner_id or snapshot.objectives[kr.objective_id].owner_id
-
-
-def _name(snapshot: CycleSnapshot, person_id: str | None) -> str:
-    if person_id is None:
-        return ""
-    person = snapshot.people.get(person_id)
-    return person.name if person is not None else person_id
-
-
-# ---------------------------------------------------------------- close-out
+# close_out's input and output; the other records are in cycle_report_model.
+__all__ = ["CycleReport", "Retrospective", "close_out"]
 
 
 def _review_windows(snapshot: CycleSnapshot, until: datetime) -> list[tuple[int, datetime, datetime]]:
@@ -189,16 +127,6 @@ def _subject_objective(snapshot: CycleSnapshot, subject_type: SubjectType, subje
     return None
 
 
-def _subject_title(snapshot: CycleSnapshot, subject_type: SubjectType, subject_id: str) -> str | None:
-    table: Mapping[str, Any] = {
-        SubjectType.OBJECTIVE: snapshot.objectives,
-        SubjectType.KEY_RESULT: snapshot.key_results,
-        SubjectType.TASK: snapshot.tasks,
-    }.get(subject_type, {})
-    record = table.get(subject_id)
-    return record.title if record is not None else None
-
-
 def _check_retrospectives(
     retrospectives: Mapping[str, Retrospective], objectives: Mapping[str, Objective]
 ) -> None:
@@ -254,24 +182,11 @@ def close_out(
         day, until = as_of, local_instant(cycle, as_of + timedelta(days=1)) - timedelta(microseconds=1)
     retrospectives = retrospectives or {}
     objectives = quarter_objectives(snapshot)
-    by_id = {o.id: o for o in objectives}
-    _check_retrospectives(retrospectives, by_id)
+    _check_retrospectives(retrospectives, {o.id: o for o in objectives})
 
     windows = _review_windows(snapshot, until)
     flags_by_kr = _flag_counts(flags, cycle.id)
-    consultation_items = [
-        ConsultationItem(
-            consultation_id=c.id,
-            subject_type=c.subject_type,
-            subject_id=c.subject_id,
-            objective_id=_subject_objective(snapshot, c.subject_type, c.subject_id),
-            reason=c.reason,
-            status=c.status,
-            level=c.level,
-        )
-        for c in sorted(consultations, key=lambda c: (c.created_at, c.id))
-        if c.cycle_id == cycle.id
-    ]
+    consultation_items = _consultation_items(snapshot, consultations)
     consulted: dict[str, int] = defaultdict(int)
     for c in consultation_items:
         if c.subject_type is SubjectType.KEY_RESULT:
@@ -304,7 +219,7 @@ def close_out(
                     team_id=team_id,
                     title=kr.title,
                     owner_id=owner,
-                    owner_name=_name(snapshot, owner),
+                    owner_name=name_or_id(snapshot, owner),
                     kind=kr.kind,
                     objective_kind=o.kind,
                     unit=kr.unit,
@@ -330,7 +245,7 @@ def close_out(
                 objective_id=o.id,
                 title=o.title,
                 owner_id=o.owner_id,
-                owner_name=_name(snapshot, o.owner_id),
+                owner_name=name_or_id(snapshot, o.owner_id),
                 team_id=team_id,
                 team_name=team.name if team is not None else None,
                 kind=o.kind,
@@ -348,8 +263,8 @@ def close_out(
     for k in kr_scores:
         krs_of[k.objective_id].append(k)
 
-    teams = _team_reports(snapshot, objective_scores, krs_of)
-    people = _person_reports(snapshot, objective_scores, kr_scores)
+    teams = team_reports(snapshot, objective_scores, krs_of)
+    people = person_reports(snapshot, objective_scores, kr_scores)
     org = rollup(objective_scores, kr_scores, sum_task_counts(k.tasks for k in kr_scores))
     return CycleReport(
         org_id=snapshot.org.id,
@@ -373,72 +288,22 @@ def close_out(
     )
 
 
-def _team_reports(
-    snapshot: CycleSnapshot, objectives: Sequence[ObjectiveScore], krs_of: Mapping[str, list[KRScore]]
-) -> list[TeamReport]:
-    by_team: dict[str | None, list[ObjectiveScore]] = defaultdict(list)
-    for o in objectives:
-        by_team[o.team_id].append(o)
-    team_ids: list[str | None] = sorted(snapshot.teams, key=lambda t: (snapshot.teams[t].name, t))
-    team_ids.extend(sorted(t for t in by_team if t is not None and t not in snapshot.teams))
-    if None in by_team:
-        team_ids.append(None)
-    out = []
-    for tid in team_ids:
-        objs = by_team.get(tid, [])
-        members = sorted(snapshot.people_by_team.get(tid, ()), key=lambda p: (p.name, p.id)) if tid else []
-        if not objs and not members:
-            continue
-        krs = [k for o in objs for k in krs_of.get(o.objective_id, ())]
-        team = snapshot.teams.get(tid) if tid is not None else None
-        out.append(
-            TeamReport(
-                team_id=tid,
-                team_name=team.name if team is not None else None,
-                objective_ids=[o.objective_id for o in objs],
-                member_ids=[p.id for p in members],
-                rollup=rollup(objs, krs, sum_task_counts(k.tasks for k in krs)),
-            )
+def _consultation_items(
+    snapshot: CycleSnapshot, consultations: Sequence[Consultation]
+) -> list[ConsultationItem]:
+    return [
+        ConsultationItem(
+            consultation_id=c.id,
+            subject_type=c.subject_type,
+            subject_id=c.subject_id,
+            objective_id=_subject_objective(snapshot, c.subject_type, c.subject_id),
+            reason=c.reason,
+            status=c.status,
+            level=c.level,
         )
-    return out
-
-
-def _person_reports(
-    snapshot: CycleSnapshot, objectives: Sequence[ObjectiveScore], krs: Sequence[KRScore]
-) -> list[PersonReport]:
-    in_report = {k.kr_id for k in krs}
-    owned_objectives: dict[str, list[ObjectiveScore]] = defaultdict(list)
-    for o in objectives:
-        owned_objectives[o.owner_id].append(o)
-    owned_krs: dict[str, list[KRScore]] = defaultdict(list)
-    for k in krs:
-        owned_krs[k.owner_id].append(k)
-    owned_tasks: dict[str, list[Task]] = defaultdict(list)
-    for t in snapshot.tasks.values():
-        if t.kr_id in in_report:
-            owned_tasks[t.owner_id].append(t)
-    ids = set(owned_objectives) | set(owned_krs) | set(owned_tasks)
-    out = []
-    for pid in ids:
-        person = snapshot.people.get(pid)
-        team_id = person.team_id if person is not None else None
-        team = snapshot.teams.get(team_id) if team_id is not None else None
-        objs, mine = owned_objectives.get(pid, []), owned_krs.get(pid, [])
-        out.append(
-            PersonReport(
-                person_id=pid,
-                name=person.name if person is not None else pid,
-                handle=person.handle if person is not None else pid,
-                team_id=team_id,
-                team_name=team.name if team is not None else None,
-                language=person.language if person is not None else snapshot.org.language,
-                objective_ids=[o.objective_id for o in objs],
-                kr_ids=[k.kr_id for k in mine],
-                rollup=rollup(objs, mine, task_counts(sorted(owned_tasks.get(pid, []), key=lambda t: t.id))),
-            )
-        )
-    out.sort(key=lambda p: (p.team_name is None, p.team_name or "", p.name, p.person_id))
-    return out
+        for c in sorted(consultations, key=lambda c: (c.created_at, c.id))
+        if c.cycle_id == snapshot.cycle.id
+    ]
 
 
 def _change_items(snapshot: CycleSnapshot, requests: Sequence[ChangeRequest]) -> list[ChangeItem]:
@@ -452,16 +317,16 @@ def _change_items(snapshot: CycleSnapshot, requests: Sequence[ChangeRequest]) ->
                 change_request_id=cr.id,
                 subject_type=cr.subject_type,
                 subject_id=cr.subject_id,
-                subject_title=_subject_title(snapshot, cr.subject_type, cr.subject_id),
+                subject_title=subject_title(snapshot, cr.subject_type, cr.subject_id),
                 objective_id=_subject_objective(snapshot, cr.subject_type, cr.subject_id),
                 requested_by=cr.requested_by,
-                requested_by_name=_name(snapshot, cr.requested_by),
+                requested_by_name=name_or_id(snapshot, cr.requested_by),
                 reason=cr.reason,
                 impact=cr.impact,
                 changes=dict(sorted(cr.changes.items())),
                 status=cr.status,
                 created_on=local_date(cycle, cr.created_at),
-                decided_by_name=_name(snapshot, cr.decided_by) or None,
+                decided_by_name=name_or_id(snapshot, cr.decided_by) or None,
                 decision_note=cr.decision_note,
             )
         )
@@ -474,11 +339,11 @@ def _revision_items(snapshot: CycleSnapshot, revisions: Sequence[AuditEntry]) ->
             audit_id=a.id,
             subject_type=a.subject_type,
             subject_id=a.subject_id,
-            subject_title=_subject_title(snapshot, a.subject_type, a.subject_id),
+            subject_title=subject_title(snapshot, a.subject_type, a.subject_id),
             objective_id=_subject_objective(snapshot, a.subject_type, a.subject_id),
             at=a.at,
             actor_id=a.actor_id,
-            actor_name=_name(snapshot, a.actor_id),
+            actor_name=name_or_id(snapshot, a.actor_id),
             action=a.action,
             changes=dict(sorted(a.changes.items())),
             reason=a.reason,

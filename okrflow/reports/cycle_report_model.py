@@ -1,13 +1,12 @@
-"""The close-out report's records (``CycleReport`` and its parts) and the roll-up arithmetic.
+"""The close-out report's records: ``CycleReport`` and its parts.
 
-Built by ``okrflow.reports.cycle_report.close_out``; everything here is plain, frozen data
-that round-trips through JSON (``CycleReport.model_validate_json``).
+Built by ``okrflow.reports.cycle_report.close_out`` (the roll-ups by ``cycle_report_rollups``);
+everything here is plain, frozen data that round-trips through JSON
+(``CycleReport.model_validate_json``).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -22,13 +21,9 @@ from okrflow.domain.model import (
     LocalText,
     ObjectiveKind,
     ObjectiveStatus,
-    PlanState,
     Severity,
     SubjectType,
-    Task,
-    TaskStatus,
 )
-from okrflow.domain.progress import weighted_progress
 
 __all__ = [
     "ChangeItem",
@@ -46,15 +41,8 @@ __all__ = [
     "RuleTally",
     "TaskCounts",
     "TeamReport",
-    "consultation_counts",
     "free_text",
-    "rollup",
-    "rule_tallies",
-    "sum_task_counts",
-    "task_counts",
 ]
-
-_OPEN_TASK = (TaskStatus.TODO, TaskStatus.DOING, TaskStatus.BLOCKED)
 
 # Text a person wrote: as written (any language), or the same text in both languages.
 FreeText = str | LocalText
@@ -249,87 +237,3 @@ class CycleReport(_Record):
     consultations: list[ConsultationItem]
     change_requests: list[ChangeItem]
     revisions: list[RevisionItem]
-
-
-# ---------------------------------------------------------------- roll-ups
-
-
-def rule_tallies(krs: Iterable[KRScore]) -> list[RuleTally]:
-    """How many key results each rule ever flagged, most first, then by severity and rule id."""
-    count: dict[str, int] = defaultdict(int)
-    worst: dict[str, Severity] = {}
-    for kr in krs:
-        for f in kr.flags:
-            count[f.rule_id] += 1
-            if f.rule_id not in worst or f.severity.rank > worst[f.rule_id].rank:
-                worst[f.rule_id] = f.severity
-    tallies = [RuleTally(rule_id=r, severity=worst[r], key_results=n) for r, n in count.items()]
-    return sorted(tallies, key=lambda t: (-t.key_results, -t.severity.rank, t.rule_id))
-
-
-def _mean(pairs: Iterable[tuple[float, float]]) -> float | None:
-    items = list(pairs)
-    return round(weighted_progress(items), 2) if items else None
-
-
-def task_counts(tasks: Iterable[Task]) -> TaskCounts:
-    total = done = cut = open_ = 0
-    for t in tasks:
-        if t.plan_state is not PlanState.ACCEPTED:
-            continue
-        total += 1
-        done += t.status is TaskStatus.DONE
-        cut += t.status is TaskStatus.CUT
-        open_ += t.status in _OPEN_TASK
-    return TaskCounts(total=total, done=done, cut=cut, open=open_)
-
-
-def _colours(colours: Iterable[HealthLevel]) -> ColourCounts:
-    n = {c: 0 for c in HealthLevel}
-    for c in colours:
-        n[c] += 1
-    return ColourCounts(green=n[HealthLevel.GREEN], yellow=n[HealthLevel.YELLOW], red=n[HealthLevel.RED])
-
-
-def rollup(objectives: Sequence[ObjectiveScore], krs: Sequence[KRScore], tasks: TaskCounts) -> Rollup:
-    """Roll scores up: objectives weighted by their weight, key results by theirs."""
-    expected = sum(k.check_in_weeks_expected for k in krs)
-    made = sum(k.check_in_weeks for k in krs)
-    by_kind = {
-        kind: _mean((o.weight, o.score) for o in objectives if o.kind is kind) for kind in ObjectiveKind
-    }
-    return Rollup(
-        objectives=len(objectives),
-        key_results=len(krs),
-        score=_mean((o.weight, o.score) for o in objectives),
-        committed_score=by_kind[ObjectiveKind.COMMITTED],
-        aspirational_score=by_kind[ObjectiveKind.ASPIRATIONAL],
-        kr_score=_mean((k.weight, k.score) for k in krs),
-        objective_colours=_colours(o.colour for o in objectives),
-        kr_colours=_colours(k.colour for k in krs),
-        check_in_weeks=made,
-        check_in_weeks_expected=expected,
-        compliance=round(made / expected, 4) if expected else None,
-        tasks=tasks,
-        krs_flagged=sum(1 for k in krs if k.flags),
-    )
-
-
-def sum_task_counts(counts: Iterable[TaskCounts]) -> TaskCounts:
-    total = done = cut = open_ = 0
-    for c in counts:
-        total, done, cut, open_ = total + c.total, done + c.done, cut + c.cut, open_ + c.open
-    return TaskCounts(total=total, done=done, cut=cut, open=open_)
-
-
-def consultation_counts(items: Iterable[ConsultationItem]) -> dict[str, int]:
-    """How consultations ended: opened, recovered, escalated, closed (by hand) and still open."""
-    listed = list(items)
-    n = {s: sum(1 for c in listed if c.status is s) for s in ConsultationStatus}
-    return {
-        "opened": len(listed),
-        "recovered": n[ConsultationStatus.RECOVERED],
-        "escalated": n[ConsultationStatus.ESCALATED],
-        "closed": n[ConsultationStatus.CLOSED],
-        "open": n[ConsultationStatus.OPEN] + n[ConsultationStatus.AGREED],
-    }

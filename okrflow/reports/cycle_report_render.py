@@ -9,8 +9,8 @@ Every rendering first cuts the report down to a ``ReportView`` of its scope:
 - ``person``: the objectives the person owns, key results they own elsewhere, their
   roll-up (check-in compliance, tasks done and cut), and what concerns them.
 
-User-written text is escaped: HTML through Jinja2's autoescaping, Markdown with the weekly
-sheet's ``escape_markdown``, so a title like ``<script>…`` is shown, never run.
+User-written text is escaped (``okrflow.reports.templating``), so a title like ``<script>…``
+is shown, never run.
 """
 
 from __future__ import annotations
@@ -19,16 +19,16 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any, Literal
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from pydantic import BaseModel, ConfigDict
 
 from okrflow.domain.errors import NotFound, Problem, ValidationFailed
 from okrflow.domain.model import Language
-from okrflow.reports.closeout_labels import label
-from okrflow.reports.cycle_report import (
+from okrflow.reports.closeout_labels import LABELS
+from okrflow.reports.cycle_report_model import (
     ChangeItem,
     ConsultationItem,
     CycleReport,
+    FreeText,
     KRScore,
     ObjectiveScore,
     PersonReport,
@@ -36,76 +36,14 @@ from okrflow.reports.cycle_report import (
     Rollup,
     RuleTally,
     TeamReport,
-    consultation_counts,
     free_text,
-    rule_tallies,
 )
-from okrflow.reports.render import escape_markdown
+from okrflow.reports.cycle_report_rollups import change_counts, consultation_counts, rule_tallies
+from okrflow.reports.templating import Format, checked_language, render_template
 
-__all__ = ["ReportView", "fmt_number", "render_cycle_report", "report_view", "template_env", "with_unit"]
+__all__ = ["ReportView", "render_cycle_report", "report_view"]
 
 Scope = Literal["org", "team", "person"]
-Format = Literal["json", "markdown", "html"]
-
-
-def fmt_number(value: float | None) -> str:
-    """A value as people write it: 45, 12.5, 0.0375 (no exponent, no trailing zeros)."""
-    if value is None:
-        return "—"
-    if float(value).is_integer():
-        return str(int(value))
-    return f"{value:.4f}".rstrip("0").rstrip(".")
-
-
-def with_unit(value: float | None, unit: str) -> str:
-    """A number with its unit: "45%", "12 k€", "3 merchants"."""
-    shown = fmt_number(value)
-    if not unit or value is None:
-        return shown
-    return shown + unit if unit in ("%", "‰") else f"{shown} {unit}"
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
-
-
-def _score(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}"
-
-
-def _shown(value: object) -> str:
-    if isinstance(value, float):
-        return fmt_number(value)
-    if value is None:
-        return "—"
-    if isinstance(value, list | tuple):
-        return ", ".join(_shown(v) for v in value)
-    return str(value)
-
-
-def template_env() -> Environment:
-    """The Jinja2 environment of the close-out renderings (HTML autoescaped, strict undefined)."""
-    env = Environment(
-        extensions=["jinja2.ext.do"],
-        loader=PackageLoader("okrflow.reports", "templates"),
-        autoescape=select_autoescape(
-            enabled_extensions=("html.j2",), default_for_string=False, default=False
-        ),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["md"] = escape_markdown
-    env.filters["pct"] = _pct
-    env.filters["score"] = _score
-    env.filters["num"] = fmt_number
-    env.filters["qty"] = with_unit
-    env.filters["shown"] = _shown
-    return env
-
-
-_ENV = template_env()
 
 
 class ReportView(BaseModel):
@@ -232,30 +170,21 @@ def report_view(report: CycleReport, scope: Scope, scope_id: str | None = None) 
     )
 
 
-def _change_counts(items: Iterable[ChangeItem]) -> dict[str, int]:
-    listed = list(items)
-    counts = {s.value: sum(1 for c in listed if c.status is s) for s in {c.status for c in listed}}
-    return {
-        "total": len(listed),
-        **{k: counts.get(k, 0) for k in ("applied", "approved", "rejected", "pending", "withdrawn")},
-    }
-
-
 def _context(report: CycleReport, view: ReportView, lang: Language) -> dict[str, Any]:
+    def text(value: FreeText | None) -> str:
+        return free_text(value, lang) if value is not None else ""
+
     krs_of: dict[str, list[KRScore]] = {}
     for k in view.key_results:
         krs_of.setdefault(k.objective_id, []).append(k)
-    names = {p.person_id: p.name for p in report.people}
     return {
         "v": view,
-        "lang": lang,
-        "t": lambda key, **fields: label(key, lang, **fields),
-        "text": lambda value: free_text(value, lang) if value is not None else "",
-        "has_text": lambda value: bool(free_text(value, lang).strip()) if value is not None else False,
+        "text": text,
+        "has_text": lambda value: bool(text(value).strip()),
         "krs_of": krs_of,
-        "names": names,
+        "names": {p.person_id: p.name for p in report.people},
         "consultation_counts": consultation_counts(view.consultations),
-        "change_counts": _change_counts(view.change_requests),
+        "change_counts": change_counts(view.change_requests),
     }
 
 
@@ -284,14 +213,9 @@ def render_cycle_report(
         ValidationFailed: An unknown format, language or scope, or a missing scope id.
         NotFound: The team or person is not in the report.
     """
-    if fmt not in ("json", "markdown", "html"):
-        raise ValidationFailed([Problem(("fmt",), f"{fmt!r} is not one of json, markdown, html")])
-    try:
-        language = Language(str(lang))
-    except ValueError:
-        raise ValidationFailed([Problem(("lang",), f"{lang!r} is not one of en, zh")]) from None
+    language = checked_language(fmt, lang)
     view = report_view(report, scope, scope_id)
     if fmt == "json":
         return view.model_dump_json(indent=2) + "\n"
     name = "cycle_report.md.j2" if fmt == "markdown" else "cycle_report.html.j2"
-    return _ENV.get_template(name).render(_context(report, view, language))
+    return render_template(name, LABELS, language, **_context(report, view, language))

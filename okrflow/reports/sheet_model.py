@@ -24,6 +24,7 @@ from okrflow.domain.model import HealthLevel, KRKind, LocalText, Severity
 from okrflow.domain.trend import Trend
 
 __all__ = [
+    "DEFAULT_THRESHOLDS",
     "HealthPoint",
     "HealthSquare",
     "HealthTrends",
@@ -82,6 +83,9 @@ class SheetThresholds(SheetModel):
     health_history: Annotated[int, Field(ge=2, le=60)] = 6  # pulses shown
     org_row_limit: Annotated[int, Field(ge=1)] = 200  # KR rows listed on the org-wide sheet
     org_upcoming_limit: Annotated[int, Field(ge=1)] = 50
+
+
+DEFAULT_THRESHOLDS = SheetThresholds()
 
 
 class SheetFlag(SheetModel):
@@ -173,7 +177,7 @@ class HealthSquare(SheetModel):
 
 class IgnitionItem(SheetModel):
     """Input: the plan of one KR at the ignition check (from the ignition rules' facts or
-    ``okrflow.reports.weekly_sheet.ignition_items``)."""
+    ``okrflow.reports.squares.ignition_items``)."""
 
     kr_id: str
     task_count: Annotated[int, Field(ge=0)]

@@ -23,10 +23,8 @@ from okrflow.domain.snapshot import CycleSnapshot
 from okrflow.domain.trend import Trend, confidence_trend
 from okrflow.reports.assessment import (
     ATTENTION,
-    OPEN_TASK,
     Assessed,
     ReviewWindow,
-    person_name,
     round4,
     status_counts,
 )
@@ -44,6 +42,7 @@ from okrflow.reports.sheet_model import (
     UpcomingItem,
     UpcomingKind,
 )
+from okrflow.reports.snapshot_lookups import OPEN_TASK, name_or_id, person_name
 
 _KIND_ORDER = {k: i for i, k in enumerate(UpcomingKind)}
 _DIMENSIONS = ("team_health", "quality", "customer_satisfaction")
@@ -105,7 +104,7 @@ def priorities(
     out = []
     for item in top:
         krs = {a.kr.id: a.kr.title for a, _ in item.mentions}
-        people = {person_name(snapshot, author) or author: None for _, author in item.mentions}
+        people = {name_or_id(snapshot, author): None for _, author in item.mentions}
         out.append(
             PriorityItem(
                 text=item.text,
@@ -288,7 +287,7 @@ def ignition_section(
                 task_count=i.task_count,
                 unowned_tasks=i.unowned_tasks,
                 undated_tasks=i.undated_tasks,
-                owners_over_capacity=[person_name(snapshot, p) or p for p in i.owners_over_capacity],
+                owners_over_capacity=[name_or_id(snapshot, p) for p in i.owners_over_capacity],
                 ok=i.ok,
             )
         )

@@ -30,15 +30,16 @@ from okrflow.reports.assessment import (
     review_window,
     round4,
     scope_objectives,
-    sheet_team_of,
     status_counts,
 )
 from okrflow.reports.sheet_model import (
+    DEFAULT_THRESHOLDS,
     IgnitionItem,
     SheetScope,
     SheetThresholds,
     WeeklySheet,
 )
+from okrflow.reports.snapshot_lookups import objective_team_id
 from okrflow.reports.squares import (
     health_square,
     ignition_items,
@@ -48,17 +49,8 @@ from okrflow.reports.squares import (
     upcoming_items,
 )
 
-__all__ = [
-    "DEFAULT_THRESHOLDS",
-    "IgnitionItem",
-    "SheetThresholds",
-    "WeeklySheet",
-    "build_weekly_sheet",
-    "ignition_items",
-    "sheet_team_of",
-]
+__all__ = ["build_weekly_sheet"]
 
-DEFAULT_THRESHOLDS = SheetThresholds()
 _ATTENTION_RANKS = frozenset(s.rank for s in ATTENTION)
 
 
@@ -109,7 +101,7 @@ def build_weekly_sheet(
 
     assessed: list[Assessed] = []
     for objective in scope_objectives(snapshot, team_id):
-        owner_team = team_id if not org_wide else sheet_team_of(snapshot, objective)
+        owner_team = team_id if not org_wide else objective_team_id(snapshot, objective)
         for kr in snapshot.krs_by_objective.get(objective.id, ()):
             assessed.append(
                 assess(snapshot, kr, objective, owner_team, win, flags_by_kr.get(kr.id, []), thresholds)

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 from okrflow.domain.errors import OKRFlowError
 
@@ -82,7 +83,7 @@ class EmbeddedTemporal:
         self.namespace = namespace
         self.host = host
         self.process: subprocess.Popen[bytes] | None = None
-        self._log: object | None = None
+        self._log: IO[bytes] | None = None
 
     @property
     def address(self) -> str:
@@ -159,7 +160,7 @@ class EmbeddedTemporal:
                 proc.wait(timeout=5)
         self.process = None
         if self._log is not None:
-            self._log.close()  # type: ignore[attr-defined]
+            self._log.close()
             self._log = None
 
     def _tail(self, lines: int = 20) -> str:

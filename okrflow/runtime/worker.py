@@ -20,11 +20,7 @@ def workflows() -> list[type]:
 
 
 def activities(
-    settings: Settings,
-    session_factory: sessionmaker[Session],
-    *,
-    read_factory: sessionmaker[Session] | None = None,
-    client: Client | None = None,
+    settings: Settings, session_factory: sessionmaker[Session], client: Client
 ) -> list[Callable[..., Any]]:
     """The activity callables, each class given its clients (``client`` starts workflows from workflows)."""
     from activities.ambassador import AmbassadorActivities
@@ -33,28 +29,28 @@ def activities(
     from activities.consultation import ConsultationActivities
     from activities.critique import CritiqueActivities
     from activities.cycle import CycleActivities
+    from activities.ignition import IgnitionActivities
     from activities.review import ReviewActivities
     from activities.workflow_starts import WorkflowStarts
     from okrflow.critique.llm import build_llm_critic
 
-    cycle = CycleActivities(session_factory)
-    review = ReviewActivities(session_factory, read_factory=read_factory or session_factory)
-    critique = CritiqueActivities(llm=build_llm_critic(settings) if settings.critic == "llm" else None)
-    governance = (
+    instances = [
+        CycleActivities(session_factory),
+        IgnitionActivities(session_factory),
+        ReviewActivities(session_factory),
+        CritiqueActivities(llm=build_llm_critic(settings) if settings.critic == "llm" else None),
         ConsultationActivities(session_factory),
         ChangeActivities(session_factory),
         CloseoutActivities(session_factory),
         AmbassadorActivities(session_factory),
-        *([WorkflowStarts(client)] if client is not None else []),
-    )
-    found: list[Callable[..., Any]] = []
-    for instance in (cycle, review, critique, *governance):
-        found += [
-            getattr(instance, name)
-            for name in dir(type(instance))
-            if hasattr(getattr(type(instance), name), "__temporal_activity_definition")
-        ]
-    return found
+        WorkflowStarts(client),
+    ]
+    return [
+        getattr(instance, name)
+        for instance in instances
+        for name in dir(type(instance))
+        if hasattr(getattr(type(instance), name), "__temporal_activity_definition")
+    ]
 
 
 def build_worker(
@@ -72,7 +68,7 @@ def build_worker(
         from okrflow.store import make_engine, make_session_factory
 
         session_factory = make_session_factory(make_engine(settings.resolved_database_url))
-    acts = activities(settings, session_factory, client=client)
+    acts = activities(settings, session_factory, client)
     overridden = {getattr(a, "__temporal_activity_definition").name for a in extra_activities}
     acts = [a for a in acts if getattr(a, "__temporal_activity_definition").name not in overridden]
     return Worker(

@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 
 from okrflow import access
 from okrflow.domain.errors import InvalidState, NotFound
-from okrflow.domain.model import LocalText, Notification, ObjectiveStatus, Person, Phase
+from okrflow.domain.model import ChangeRequestStatus, LocalText, Notification, ObjectiveStatus, Person, Phase
 from okrflow.reports.carry_over import CarryOverProposal, propose_carry_over
 from okrflow.reports.cycle_report import CycleReport, Retrospective, close_out
-from okrflow.services.change_control import expire_change, midterm_revisions, pending_requests
+from okrflow.services.change_control import expire_change
+from okrflow.services.consultations import close_waiting
 from okrflow.services.drafting import owner_of
-from okrflow.services.meetings import close_waiting
+from okrflow.services.midterm import midterm_revisions
 from okrflow.services.notify import notify
 from okrflow.store import (
     ChangeRequestStore,
@@ -104,7 +105,9 @@ def archive(
     """
     consultations_closed = close_waiting(session, org_id, cycle_id, at=at)
     withdrawn = 0
-    for request in pending_requests(session, org_id, cycle_id):
+    for request in ChangeRequestStore(session).list_for_cycle(
+        org_id, cycle_id, status=ChangeRequestStatus.PENDING
+    ):
         expire_change(session, org_id, request.id, at=at)
         withdrawn += 1
     objectives = ObjectiveStore(session)
@@ -197,25 +200,28 @@ def _publish(
 
 def read_report(session: Session, actor: Person, cycle_id: str, *, at: datetime) -> tuple[CycleReport, str]:
     """The stored report (``final`` or ``preliminary``); before the cycle ends, the report as of now."""
-    cycle = CycleStore(session).get(actor.org_id, cycle_id)
-    try:
-        stored = CycleReportStore(session).get(actor.org_id, cycle.id)
-    except NotFound:
-        report, _ = build_report(session, actor.org_id, cycle.id, as_of=at)
-        return report, "live"
-    return stored.report, "final" if stored.final else "preliminary"
+    report, _, status = _stored_or_live(session, actor.org_id, cycle_id, at=at)
+    return report, status
 
 
 def read_carry_over(
     session: Session, actor: Person, cycle_id: str, *, at: datetime
 ) -> tuple[list[CarryOverProposal], str]:
-    cycle = CycleStore(session).get(actor.org_id, cycle_id)
+    """The carry-over proposals stored with the report; before the cycle ends, as of now."""
+    _, proposals, status = _stored_or_live(session, actor.org_id, cycle_id, at=at)
+    return proposals, status
+
+
+def _stored_or_live(
+    session: Session, org_id: str, cycle_id: str, *, at: datetime
+) -> tuple[CycleReport, list[CarryOverProposal], str]:
+    cycle = CycleStore(session).get(org_id, cycle_id)
     try:
-        stored = CycleReportStore(session).get(actor.org_id, cycle.id)
+        stored = CycleReportStore(session).get(org_id, cycle.id)
     except NotFound:
-        _, proposals = build_report(session, actor.org_id, cycle.id, as_of=at)
-        return proposals, "live"
-    return stored.carry_over, "final" if stored.final else "preliminary"
+        report, proposals = build_report(session, org_id, cycle.id, as_of=at)
+        return report, proposals, "live"
+    return stored.report, stored.carry_over, "final" if stored.final else "preliminary"
 
 
 def write_retrospective(

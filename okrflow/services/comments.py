@@ -13,7 +13,6 @@ from okrflow.services.notify import excerpt, notify
 from okrflow.store import CommentStore, KeyResultStore, ObjectiveStore, PeopleStore, TaskStore, new_id
 from okrflow.store.tables import people
 
-COMMENTABLE = (SubjectType.OBJECTIVE, SubjectType.KEY_RESULT, SubjectType.TASK)
 SUBJECT_NAMES = {
     SubjectType.OBJECTIVE: LocalText(en="objective", zh="目标"),
     SubjectType.KEY_RESULT: LocalText(en="key result", zh="关键结果"),

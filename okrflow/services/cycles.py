@@ -2,8 +2,7 @@
 
 Callers commit their database work before calling these (a workflow's activities must see it, and
 on SQLite an open write transaction would block them). Temporal's refusals come back as the core's
-errors: an update's validator rejecting a decision is ``InvalidState`` (409) with its reason, a
-workflow that is not running is ``InvalidState``, an unreachable server is ``Unavailable`` (503).
+errors (``okrflow.services.workflow_calls``).
 """
 
 from __future__ import annotations
@@ -12,20 +11,13 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from temporalio.client import (
-    Client,
-    WorkflowHandle,
-    WorkflowQueryFailedError,
-    WorkflowQueryRejectedError,
-    WorkflowUpdateFailedError,
-    WorkflowUpdateRPCTimeoutOrCancelledError,
-)
+from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from okrflow.domain.errors import Conflict, InvalidState, Unavailable
+from okrflow.domain.errors import Conflict, InvalidState
 from okrflow.runtime.temporal import workflow_id
+from okrflow.services.workflow_calls import call_workflow
 from workflows.cycle import CycleWorkflow
 from workflows.messages import (
     CycleInput,
@@ -50,41 +42,13 @@ class Started:
     run_id: str | None
 
 
-def _not_running(cycle_id: str) -> InvalidState:
-    return InvalidState(
-        f"the workflow of cycle {cycle_id!r} is not running: an admin starts it with "
-        f"POST /api/v1/cycles/{cycle_id}/start"
+def _call(cycle_id: str, what: Awaitable[T]) -> Awaitable[T]:
+    return call_workflow(
+        f"cycle {cycle_id!r}",
+        what,
+        not_running=f"the workflow of cycle {cycle_id!r} is not running: an admin starts it with "
+        f"POST /api/v1/cycles/{cycle_id}/start",
     )
-
-
-async def _call(cycle_id: str, what: Awaitable[T]) -> T:
-    """Await a Temporal call, turning its failures into the core's errors."""
-    try:
-        return await what
-    except WorkflowUpdateFailedError as exc:
-        raise InvalidState(_reason(exc.cause)) from None
-    except (WorkflowQueryRejectedError, WorkflowQueryFailedError) as exc:
-        raise InvalidState(f"the workflow of cycle {cycle_id!r} cannot answer now: {exc}") from None
-    except WorkflowUpdateRPCTimeoutOrCancelledError:
-        raise Unavailable(f"the workflow of cycle {cycle_id!r} did not answer in time; try again") from None
-    except RPCError as exc:
-        if exc.status is RPCStatusCode.NOT_FOUND:
-            raise _not_running(cycle_id) from None
-        if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
-            raise Unavailable(f"Temporal cannot be reached: {exc.message}") from None
-        raise
-
-
-def _reason(failure: BaseException) -> str:
-    """The innermost application error's message: a validator's refusal, or an activity's business error
-    (not "Activity task failed")."""
-    reason = getattr(failure, "message", None) or str(failure)
-    seen: BaseException | None = failure
-    while seen is not None:
-        if isinstance(seen, ApplicationError) and seen.message:
-            reason = seen.message
-        seen = seen.__cause__
-    return reason
 
 
 def _handle(client: Client, org_id: str, cycle_id: str) -> WorkflowHandle[CycleWorkflow, object]:

@@ -11,9 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from okrflow.dashboard_views import (
@@ -28,13 +26,12 @@ from okrflow.dashboard_views import (
 from okrflow.dashboards import ORG, DashboardScope, person_scope, team_scope
 from okrflow.domain.calendar import local_date, week_of
 from okrflow.domain.errors import NotFound, PermissionDenied, Problem, ValidationFailed
-from okrflow.domain.model import ConsultationStatus, Cycle, Person, Role, SubjectType
+from okrflow.domain.model import Consultation, Cycle, Person, Role, SubjectType
 from okrflow.domain.progress import expected_progress
+from okrflow.services.consultations import WAITING
 from okrflow.services.rollups import ensure_built
-from okrflow.store.governance import ConsultationStore
-from okrflow.store.org import CycleStore, PeopleStore
+from okrflow.store import ConsultationStore, CycleStore, OrgStore, PeopleStore
 from okrflow.store.rollups import RollupStore, TeamRow
-from okrflow.store.tables import consultations, orgs, people
 
 __all__ = ["LIST_LIMIT", "check_instant", "current_cycle", "read_dashboard"]
 
@@ -101,7 +98,7 @@ def read_dashboard(
     owner_id: str | None = None
     if scope is DashboardScope.ORG:
         _require(visible_scope(actor, scope), "the org dashboard is read by the OKR ambassador and admins")
-        key, scope_id, name = ORG, org_id, _org_name(session, org_id)
+        key, scope_id, name = ORG, org_id, OrgStore(session).get(org_id).name
     elif scope is DashboardScope.TEAM:
         tree = store.team_tree(org_id)
         if scope_id is None or scope_id not in tree:
@@ -202,40 +199,30 @@ def _subtree(tree: Mapping[str, TeamRow], team_id: str) -> list[str]:
     return out
 
 
-def _org_name(session: Session, org_id: str) -> str:
-    name = session.scalar(select(orgs.c.name).where(orgs.c.id == org_id))
-    if name is None:
-        raise NotFound("org", org_id)
-    return str(name)
-
-
 def _managers(session: Session, org_id: str, person: Person) -> list[str]:
     """The person's managers, nearest first (a loop in bad data stops the walk)."""
+    people = PeopleStore(session)
     chain: list[str] = []
     manager_id = person.manager_id
     while manager_id is not None and manager_id not in chain and manager_id != person.id:
         chain.append(manager_id)
-        manager_id = session.scalar(
-            select(people.c.manager_id).where(people.c.org_id == org_id, people.c.id == manager_id)
-        )
+        try:
+            manager_id = people.get(org_id, manager_id).manager_id
+        except NotFound:
+            break
     return chain
 
 
 def _consultations(
     session: Session, org_id: str, cycle_id: str, team_ids: list[str] | None, person_id: str | None
 ) -> list[OpenConsultation]:
-    c = consultations.c
-    found = ConsultationStore(session)._select(
-        c.org_id == org_id,
-        c.cycle_id == cycle_id,
-        c.status.in_([ConsultationStatus.OPEN, ConsultationStatus.AGREED]),
-    )
+    found = [c for c in ConsultationStore(session).list_for_cycle(org_id, cycle_id) if c.status in WAITING]
     if team_ids is not None or person_id is not None:
         kr_ids = [c.subject_id for c in found if c.subject_type is SubjectType.KEY_RESULT]
         where = RollupStore(session).team_of_key_results(org_id, kr_ids)
         teams_set = set(team_ids or ())
 
-        def in_scope(c: Any) -> bool:
+        def in_scope(c: Consultation) -> bool:
             row = where.get(c.subject_id) if c.subject_type is SubjectType.KEY_RESULT else None
             if person_id is not None:
                 return person_id in c.participants or (row is not None and row["owner_id"] == person_id)

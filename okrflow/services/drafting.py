@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from okrflow import access
 from okrflow.domain.errors import InvalidState, NotFound, Problem, ValidationFailed
-from okrflow.domain.model import KeyResult, Objective, ObjectiveStatus, Person, parse_model
+from okrflow.domain.model import KeyResult, Objective, ObjectiveStatus, Person, SubjectType, parse_model
 from okrflow.services.rollups import refresh_after_check_in, refresh_objective
 from okrflow.store import CycleStore, KeyResultStore, ObjectiveStore, PeopleStore, new_id
 
@@ -34,6 +34,20 @@ def owner_of(session: Session, objective: Objective) -> Person | None:
         return PeopleStore(session).get(objective.org_id, objective.owner_id)
     except NotFound:
         return None
+
+
+def subject_of(
+    session: Session, org_id: str, subject_type: SubjectType, subject_id: str
+) -> tuple[Objective, KeyResult | None]:
+    """The objective a change or a consultation is about, and its key result when it is about one.
+
+    Raises:
+        NotFound: no such objective (or key result) in ``org_id``.
+    """
+    if subject_type is SubjectType.KEY_RESULT:
+        kr = KeyResultStore(session).get(org_id, subject_id)
+        return ObjectiveStore(session).get(org_id, kr.objective_id), kr
+    return ObjectiveStore(session).get(org_id, subject_id), None
 
 
 def refuse_unless_editable(objective: Objective) -> None:
@@ -68,6 +82,38 @@ def refuse_alignment_loop(session: Session, org_id: str, objective_id: str, pare
                     path_to[grand] = [*path_to[pid], grand]
                     nxt.append(grand)
         frontier = nxt
+
+
+def check_submit(session: Session, actor: Person, objective_id: str) -> Objective:
+    """The draft ``actor`` may submit for approval (before it is sent to the cycle's workflow).
+
+    Raises:
+        PermissionDenied: not the owner, the owner's manager or an admin.
+        InvalidState: not a draft (or a returned one).
+    """
+    objective = ObjectiveStore(session).get(actor.org_id, objective_id)
+    access.require_submit_draft(actor, objective, owner_of(session, objective))
+    if objective.status not in EDITABLE:
+        raise InvalidState(
+            f"objective {objective_id!r} is {objective.status.value}: only drafts are submitted"
+        )
+    return objective
+
+
+def check_decide(session: Session, actor: Person, objective_id: str) -> Objective:
+    """The submitted draft ``actor`` may approve or return (before it is sent to the cycle's workflow).
+
+    Raises:
+        PermissionDenied: not the owner's manager or an admin.
+        InvalidState: not waiting for approval.
+    """
+    objective = ObjectiveStore(session).get(actor.org_id, objective_id)
+    access.require_decide_draft(actor, objective, owner_of(session, objective))
+    if objective.status is not ObjectiveStatus.SUBMITTED:
+        raise InvalidState(
+            f"objective {objective_id!r} is {objective.status.value}, not waiting for approval"
+        )
+    return objective
 
 
 def create_objective(session: Session, actor: Person, data: Mapping[str, Any], *, at: datetime) -> Objective:

@@ -15,12 +15,12 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
-from okrflow.domain.calendar import review_time, week_count
+from okrflow.domain.calendar import review_time, review_times, week_count
 from okrflow.domain.errors import InvalidState, PermissionDenied, Problem, ValidationFailed
-from okrflow.domain.model import Consultation, LocalText, Person, Role, SubjectType, parse_model
+from okrflow.domain.model import Consultation, Cycle, LocalText, Person, Role, SubjectType, parse_model
 from okrflow.reports.ambassador import ambassador_digest
 from okrflow.reports.ambassador_model import AmbassadorDigest, IntakeProblem, ProblemStatus
-from okrflow.services.governance import open_consultation
+from okrflow.services.consultations import open_consultation
 from okrflow.services.notify import excerpt, notify
 from okrflow.store import (
     ChangeRequestStore,
@@ -31,7 +31,7 @@ from okrflow.store import (
     ProblemStore,
     new_id,
 )
-from okrflow.store.plan import cycle_of_subject
+from okrflow.store.cycle_scope import cycle_of_subject
 from okrflow.store.snapshot import load_snapshot
 
 TRIAGERS = frozenset({Role.AMBASSADOR, Role.ADMIN})
@@ -204,6 +204,14 @@ def triage(
 
 
 # ---------------------------------------------------------------- the weekly digest
+
+
+def latest_review_week(cycle: Cycle, *, now: datetime) -> int:
+    """The week of the cycle's latest weekly review held by ``now``; ``ValidationFailed`` before the first."""
+    held = [w for w, at in review_times(cycle) if at <= now]
+    if not held:
+        raise ValidationFailed([Problem(("week",), f"cycle {cycle.name!r} has had no weekly review yet")])
+    return held[-1]
 
 
 def build_digest(session: Session, org_id: str, cycle_id: str, week: int) -> AmbassadorDigest:

@@ -76,6 +76,37 @@ def _context(session: Session, org_id: str, kr: KeyResult) -> _Context:
     return _Context(kr, objective, CycleStore(session).get(org_id, objective.cycle_id))
 
 
+def _load(session: Session, actor: Person, task_id: str) -> tuple[Task, _Context]:
+    task = TaskStore(session).get(actor.org_id, task_id)
+    return task, _context(session, actor.org_id, KeyResultStore(session).get(actor.org_id, task.kr_id))
+
+
+def _planned(session: Session, task: Task, *, refresh: bool = True) -> PlannedTask:
+    """``task`` with its key result's plan check; ``refresh``: the task changed, so do the roll-ups."""
+    if refresh:
+        refresh_after_check_in(session, task.org_id, task.kr_id)
+    return PlannedTask(task, plan_check(session, task.org_id, task.kr_id))
+
+
+def _tell_owner(
+    session: Session, actor: Person, task: Task, *, kind: str, title: LocalText, body: LocalText, at: datetime
+) -> None:
+    """Tell the task's owner what the KR owner did with it (unless they did it themselves)."""
+    if task.owner_id == actor.id:
+        return
+    notify(
+        session,
+        actor.org_id,
+        [task.owner_id],
+        kind=kind,
+        dedupe_key=f"{kind}:{task.id}",
+        title=title,
+        body=body,
+        at=at,
+        payload={"task_id": task.id, "kr_id": task.kr_id},
+    )
+
+
 # ---------------------------------------------------------------- the plan check
 
 
@@ -165,12 +196,11 @@ def propose_task(session: Session, actor: Person, data: Mapping[str, Any], *, at
     )
     _refuse_overload_without_note(session, ctx, None, task, task.trade_off_note)
     task = TaskStore(session).add(task, actor=actor.id, at=at)
-    pm = kr.owner_id or ctx.objective.owner_id
-    if not manages and pm != actor.id:
+    if not manages:
         notify(
             session,
             org_id,
-            [pm],
+            [kr.owner_id or ctx.objective.owner_id],
             kind="task_proposed",
             dedupe_key=f"task_proposed:{task.id}",
             title=LocalText(
@@ -183,15 +213,12 @@ def propose_task(session: Session, actor: Person, data: Mapping[str, Any], *, at
             at=at,
             payload={"task_id": task.id, "kr_id": kr.id},
         )
-    refresh_after_check_in(session, org_id, kr.id)
-    return PlannedTask(task, plan_check(session, org_id, kr.id))
+    return _planned(session, task)
 
 
 def _load_for_kr_owner(session: Session, actor: Person, task_id: str, action: str) -> tuple[Task, _Context]:
-    task = TaskStore(session).get(actor.org_id, task_id)
-    kr = KeyResultStore(session).get(actor.org_id, task.kr_id)
-    ctx = _context(session, actor.org_id, kr)
-    access.require_manage_tasks(actor, kr, ctx.objective, action)
+    task, ctx = _load(session, actor, task_id)
+    access.require_manage_tasks(actor, ctx.kr, ctx.objective, action)
     return task, ctx
 
 
@@ -222,32 +249,28 @@ def accept_task(
         action="accept",
         at=at,
     )
-    if task.owner_id != actor.id:
-        notify(
-            session,
-            actor.org_id,
-            [task.owner_id],
-            kind="task_accepted",
-            dedupe_key=f"task_accepted:{task.id}",
-            title=LocalText(
-                en=f"Your task “{task.title}” is in the plan", zh=f"你的任务“{task.title}”已纳入计划"
-            ),
-            body=LocalText(
-                en=f"{actor.name} accepted it for “{ctx.kr.title}”.",
-                zh=f"{actor.name} 已将其纳入“{ctx.kr.title}”。",
-            ),
-            at=at,
-            payload={"task_id": task.id, "kr_id": ctx.kr.id},
-        )
-    refresh_after_check_in(session, actor.org_id, ctx.kr.id)
-    return PlannedTask(task, plan_check(session, actor.org_id, ctx.kr.id))
+    _tell_owner(
+        session,
+        actor,
+        task,
+        kind="task_accepted",
+        title=LocalText(
+            en=f"Your task “{task.title}” is in the plan", zh=f"你的任务“{task.title}”已纳入计划"
+        ),
+        body=LocalText(
+            en=f"{actor.name} accepted it for “{ctx.kr.title}”.",
+            zh=f"{actor.name} 已将其纳入“{ctx.kr.title}”。",
+        ),
+        at=at,
+    )
+    return _planned(session, task)
 
 
 def decline_task(
     session: Session, actor: Person, task_id: str, *, reason: str, expected_version: int, at: datetime
 ) -> PlannedTask:
     """The KR owner declines a proposal, saying why; its owner is told."""
-    task, ctx = _load_for_kr_owner(session, actor, task_id, "declining a task")
+    task, _ = _load_for_kr_owner(session, actor, task_id, "declining a task")
     if task.plan_state is not PlanState.PROPOSED:
         raise InvalidState(f"task {task.id!r} is {task.plan_state.value}, not proposed: nothing to decline")
     task = TaskStore(session).update(
@@ -260,22 +283,18 @@ def decline_task(
         reason=reason,
         at=at,
     )
-    if task.owner_id != actor.id:
-        notify(
-            session,
-            actor.org_id,
-            [task.owner_id],
-            kind="task_declined",
-            dedupe_key=f"task_declined:{task.id}",
-            title=LocalText(
-                en=f"Your proposed task “{task.title}” was declined", zh=f"你提议的任务“{task.title}”未被采纳"
-            ),
-            body=LocalText(en=f"{actor.name}: {reason}", zh=f"{actor.name}：{reason}"),
-            at=at,
-            payload={"task_id": task.id, "kr_id": ctx.kr.id},
-        )
-    refresh_after_check_in(session, actor.org_id, ctx.kr.id)
-    return PlannedTask(task, plan_check(session, actor.org_id, ctx.kr.id))
+    _tell_owner(
+        session,
+        actor,
+        task,
+        kind="task_declined",
+        title=LocalText(
+            en=f"Your proposed task “{task.title}” was declined", zh=f"你提议的任务“{task.title}”未被采纳"
+        ),
+        body=LocalText(en=f"{actor.name}: {reason}", zh=f"{actor.name}：{reason}"),
+        at=at,
+    )
+    return _planned(session, task)
 
 
 # ---------------------------------------------------------------- changes
@@ -291,11 +310,8 @@ def update_task(
     at: datetime,
 ) -> PlannedTask:
     """Change a task: its owner changes its work; the KR owner changes anything (owner included)."""
-    store = TaskStore(session)
-    task = store.get(actor.org_id, task_id)
-    kr = KeyResultStore(session).get(actor.org_id, task.kr_id)
-    ctx = _context(session, actor.org_id, kr)
-    access.require_edit_task(actor, task, kr, ctx.objective, changes.keys())
+    task, ctx = _load(session, actor, task_id)
+    access.require_edit_task(actor, task, ctx.kr, ctx.objective, changes.keys())
     values = dict(changes)
     if values.get("status") is TaskStatus.CUT and task.status is not TaskStatus.CUT:
         values["cut_at"] = at
@@ -303,13 +319,11 @@ def update_task(
         values["cut_at"] = None
     after = parse_model(Task, {**task.model_dump(), **values})
     _refuse_overload_without_note(session, ctx, task, after, after.trade_off_note)
-    updated = store.update(
+    updated = TaskStore(session).update(
         actor.org_id, task_id, values, expected_version=expected_version, actor=actor.id, at=at
     )
     _invite(session, actor, updated, set(updated.collaborators) - set(task.collaborators), at)
-    if updated.version != task.version:
-        refresh_after_check_in(session, actor.org_id, kr.id)
-    return PlannedTask(updated, plan_check(session, actor.org_id, kr.id))
+    return _planned(session, updated, refresh=updated.version != task.version)
 
 
 def change_collaborator(
@@ -323,12 +337,9 @@ def change_collaborator(
     at: datetime,
 ) -> PlannedTask:
     """Invite a collaborator (the task or KR owner), or remove one (they may also leave themselves)."""
-    store = TaskStore(session)
-    task = store.get(actor.org_id, task_id)
-    kr = KeyResultStore(session).get(actor.org_id, task.kr_id)
-    ctx = _context(session, actor.org_id, kr)
+    task, ctx = _load(session, actor, task_id)
     if add or person_id != actor.id:
-        access.require_edit_task(actor, task, kr, ctx.objective, ["collaborators"])
+        access.require_edit_task(actor, task, ctx.kr, ctx.objective, ["collaborators"])
     if add:
         referenced("person_id", lambda: PeopleStore(session).get(actor.org_id, person_id))
         collaborators = (
@@ -339,7 +350,7 @@ def change_collaborator(
             raise NotFound("collaborator", person_id)
         collaborators = [p for p in task.collaborators if p != person_id]
     try:
-        updated = store.update(
+        updated = TaskStore(session).update(
             actor.org_id,
             task_id,
             {"collaborators": collaborators},
@@ -357,7 +368,7 @@ def change_collaborator(
         ) from None
     if add:
         _invite(session, actor, updated, {person_id}, at)
-    return PlannedTask(updated, plan_check(session, actor.org_id, kr.id))
+    return _planned(session, updated, refresh=False)  # who helps moves no roll-up
 
 
 def _invite(session: Session, actor: Person, task: Task, invited: set[str], at: datetime) -> None:

@@ -1,4 +1,4 @@
-"""Keep the dashboard roll-ups up to date, and read dashboards from them.
+"""Keep the dashboard roll-ups up to date (``okrflow.services.dashboards`` reads them).
 
 - ``refresh_after_check_in(session, org_id, kr_id)``: call it in the same transaction after a
   check-in, a task change (status, owner, milestone, due date, plan state) or a key-result edit.

@@ -24,7 +24,7 @@ from okrflow.store.org import CycleStore, OrgStore, PeopleStore, TeamStore
 from okrflow.store.plan import KeyResultStore, ObjectiveStore
 from okrflow.store.problems import ProblemStore
 from okrflow.store.records import ApiToken, RuleEvaluationError, WeeklySheet
-from okrflow.store.rollups import RollupStore  # registers the roll-up tables in the metadata
+from okrflow.store.rollups import RollupStore
 from okrflow.store.rulesets import RuleSetStore
 from okrflow.store.runs import ActivityKeyStore, SheetStore
 from okrflow.store.tasks import TaskStore

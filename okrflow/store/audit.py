@@ -3,14 +3,15 @@ and the database refuses UPDATE and DELETE on ``audit_log`` (triggers installed 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from okrflow.domain.model import AuditEntry, SubjectType
-from okrflow.store.base import Page, RowMap, chunks, paginate
+from okrflow.store.base import Page, RowMap, chunks, new_id, paginate
 from okrflow.store.tables import audit_log
 
 ROWS = RowMap(AuditEntry, audit_log)
@@ -25,6 +26,33 @@ class AuditStore:
     def add(self, entry: AuditEntry) -> AuditEntry:
         self.session.execute(insert(audit_log), [ROWS.to_row(entry)])
         return entry
+
+    def record(
+        self,
+        org_id: str,
+        subject_type: SubjectType,
+        subject_id: str,
+        action: str,
+        *,
+        actor: str,
+        at: datetime,
+        changes: Mapping[str, list[Any]] | None = None,
+        reason: str | None = None,
+    ) -> AuditEntry:
+        """Append the entry "``actor`` did ``action`` to the subject at ``at``, for ``reason``"."""
+        return self.add(
+            AuditEntry(
+                id=new_id(),
+                org_id=org_id,
+                at=at,
+                actor_id=actor,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                action=action,
+                changes=dict(changes or {}),
+                reason=reason,
+            )
+        )
 
     def add_many(self, entries: Sequence[AuditEntry]) -> None:
         for batch in chunks(entries, 5_000):

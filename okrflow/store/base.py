@@ -8,20 +8,21 @@ import gc
 import json
 import secrets
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlalchemy import ColumnElement, CursorResult, Select, Table, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from okrflow.domain.errors import Conflict, NotFound, Problem, ValidationFailed
-from okrflow.domain.model import validation_problems
+from okrflow.domain.model import SubjectType, parse_model
+from okrflow.store.tables import SUBJECT_TABLES
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -83,14 +84,6 @@ class RowMap(Generic[M]):
         return self.model.model_construct(**values)
 
 
-def validated(model: type[M], data: Mapping[str, Any]) -> M:
-    """Validate ``data`` as ``model``; ``ValidationFailed`` names each bad field."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise ValidationFailed(validation_problems(exc)) from None
-
-
 @dataclass(frozen=True)
 class Ref:
     """A field of a record that names another record, which must exist in the same org."""
@@ -118,14 +111,23 @@ def check_refs(session: Session, org_id: str, values: Mapping[str, Any], refs: M
         raise ValidationFailed(problems)
 
 
-def check_subject(session: Session, org_id: str, subject_type: Any, subject_id: str, table: Table) -> None:
+def check_subject(session: Session, org_id: str, subject_type: SubjectType, subject_id: str) -> None:
     """Refuse a subject (what a comment, flag or change request is about) that is not in ``org_id``.
 
     An org is a subject of its own org.
     """
+    table = SUBJECT_TABLES[subject_type]
     in_org = table.c.org_id == org_id if "org_id" in table.c else table.c.id == org_id
     if session.scalar(select(table.c.id).where(table.c.id == subject_id, in_org)) is None:
         raise ValidationFailed([Problem(("subject_id",), f"no {subject_type} {subject_id!r} in this org")])
+
+
+def _dialect_insert(session: Session, table: Table) -> Any:
+    """The backend's own INSERT, which has ON CONFLICT clauses (both PostgreSQL's and SQLite's)."""
+    insert_for: Callable[[Table], Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
+        session.get_bind().dialect.name
+    ]
+    return insert_for(table)
 
 
 def insert_ignoring_conflicts(
@@ -134,11 +136,30 @@ def insert_ignoring_conflicts(
     """INSERT ... ON CONFLICT (conflict) DO NOTHING; returns the primary keys of the rows inserted."""
     if not rows:
         return []
-    name = session.get_bind().dialect.name
-    dialect_insert: Callable[[Table], Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[name]
     pk = next(iter(table.primary_key.columns))
-    stmt = dialect_insert(table).on_conflict_do_nothing(index_elements=list(conflict)).returning(pk)
+    stmt = _dialect_insert(session, table).on_conflict_do_nothing(index_elements=list(conflict)).returning(pk)
     return list(session.scalars(stmt, [dict(r) for r in rows]))
+
+
+def upsert(
+    session: Session,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    conflict: Sequence[str],
+    *,
+    replace: Sequence[str] | None = None,
+) -> None:
+    """INSERT ... ON CONFLICT (conflict) DO UPDATE: a stored row takes the new values of ``replace``
+    (default: every column given that is not in ``conflict``)."""
+    if not rows:
+        return
+    stmt = _dialect_insert(session, table)
+    if replace is None:
+        replace = [k for k in rows[0] if k not in conflict]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(conflict), set_={k: stmt.excluded[k] for k in replace}
+    )
+    session.execute(stmt, [dict(r) for r in rows])
 
 
 def get_row(session: Session, table: Table, org_id: str, ident: str, kind: str) -> Mapping[str, Any]:
@@ -254,8 +275,16 @@ class RecordStore(Generic[M]):
         """The record, or ``NotFound`` (also when it belongs to another org)."""
         return self.rows.from_row(get_row(self.session, self.table, org_id, ident, self.kind))
 
+    def get_many(self, org_id: str, ids: Collection[str]) -> dict[str, M]:
+        """The records of ``org_id`` among ``ids``, by id (unknown ids are absent)."""
+        out: dict[str, M] = {}
+        for batch in chunks(sorted(set(ids)), 500):
+            for item in self._select(self.table.c.org_id == org_id, self.table.c.id.in_(batch)):
+                out[item_id(item)] = item
+        return out
+
     def add(self, item: M) -> M:
-        item = validated(self.rows.model, item.model_dump())
+        item = parse_model(self.rows.model, item.model_dump())
         org_id = getattr(item, "org_id", None) or getattr(item, "id")  # noqa: B009 (an Org is its own org)
         check_refs(self.session, org_id, item.model_dump(), self.refs)
         self._insert(item)
@@ -265,7 +294,7 @@ class RecordStore(Generic[M]):
         """Apply ``changes`` (field -> new value), validated against the whole record."""
         refuse_immutable(changes, self.immutable)
         current = self.get(org_id, ident)
-        merged = validated(self.rows.model, {**current.model_dump(), **changes})
+        merged = parse_model(self.rows.model, {**current.model_dump(), **changes})
         changed = {f: v for f, v in self.rows.to_row(merged).items() if f in changes}
         check_refs(self.session, org_id, merged.model_dump(include=set(changes)), self.refs)
         if changed:
@@ -301,12 +330,15 @@ def refuse_immutable(changes: Mapping[str, Any], immutable: frozenset[str]) -> N
 
 def insert_row(session: Session, table: Table, row: Mapping[str, Any], kind: str, ident: str) -> None:
     """Insert one row; a clash with a stored row becomes ``Conflict`` and leaves the transaction usable."""
+    insert_rows(session, table, [row], clash=f"{kind} {ident!r} clashes with a stored record")
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]], *, clash: str) -> None:
+    """Insert rows in one statement; a clash with a stored row becomes ``Conflict`` ("<clash>: <why>")
+    and leaves the transaction usable."""
     try:
         with session.begin_nested():
-            session.execute(insert(table), [dict(row)])
+            session.execute(insert(table), [dict(r) for r in rows])
     except IntegrityError as exc:
-        raise Conflict(f"{kind} {ident!r} clashes with a stored record: {_first_line(exc)}") from None
-
-
-def _first_line(exc: IntegrityError) -> str:
-    return str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+        why = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+        raise Conflict(f"{clash}: {why}") from None

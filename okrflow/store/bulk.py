@@ -73,102 +73,67 @@ def bulk_load(
         How many rows went into each table.
     """
     with gc_paused():
-        return _bulk_load(
-            session,
-            orgs=orgs,
-            people=people,
-            teams=teams,
-            cycles=cycles,
-            objectives=objectives,
-            key_results=key_results,
-            tasks=tasks,
-            check_ins=check_ins,
-            pulses=pulses,
-            events=events,
-            audit=audit,
-            actor=actor,
-            at=at,
-            chunk_size=chunk_size,
-        )
+        counts: dict[str, int] = {}
+        objectives = list(objectives)
+        key_results = list(key_results)
+        tasks = list(tasks)
 
-
-def _bulk_load(
-    session: Session,
-    *,
-    orgs: Iterable[Org],
-    people: Iterable[Person],
-    teams: Iterable[Team],
-    cycles: Iterable[Cycle],
-    objectives: Iterable[Objective],
-    key_results: Iterable[KeyResult],
-    tasks: Iterable[Task],
-    check_ins: Iterable[CheckIn],
-    pulses: Iterable[HealthPulse],
-    events: Iterable[CalendarEvent],
-    audit: bool,
-    actor: str,
-    at: datetime | None,
-    chunk_size: int,
-) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    objectives = list(objectives)
-    key_results = list(key_results)
-    tasks = list(tasks)
-
-    def load(rows_map: RowMap[Any], items: Iterable[BaseModel], **constant: Any) -> None:
-        fields = rows_map.fields
-        get = attrgetter(*fields)
-        rows = (get(item) + tuple(constant.values()) for item in items)
-        counts[rows_map.table.name] = _insert(session, rows_map.table, [*fields, *constant], rows, chunk_size)
-
-    def links(table: Table, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
-        counts[table.name] = _insert(session, table, columns, rows, chunk_size)
-
-    load(OrgStore.rows, orgs)
-    load(TeamStore.rows, teams)
-    load(PeopleStore.rows, people)
-    load(CycleStore.rows, cycles)
-    load(ObjectiveStore.rows, objectives)
-    links(
-        objective_alignments,
-        ("objective_id", "parent_id", "org_id", "position"),
-        ((o.id, p, o.org_id, i) for o in objectives for i, p in enumerate(dict.fromkeys(o.aligned_to))),
-    )
-    load(KeyResultStore.rows, key_results)
-    load(TaskStore.rows, tasks)
-    links(
-        task_dependencies,
-        ("task_id", "depends_on_id", "org_id", "position"),
-        ((t.id, d, t.org_id, i) for t in tasks for i, d in enumerate(dict.fromkeys(t.depends_on))),
-    )
-    load(CheckInStore.rows, check_ins, idempotency_key=None)
-    load(PulseStore.rows, pulses)
-    load(EventStore.rows, events)
-    if audit:
-        when = now_or(at)
-        created = (
-            AuditEntry.model_construct(
-                id=new_id(),
-                org_id=item.org_id,
-                at=when,
-                actor_id=actor,
-                subject_type=subject,
-                subject_id=item.id,
-                action="create",
-                changes=audit_changes(None, item.model_dump(mode="json")),
-                reason=None,
+        def load(rows_map: RowMap[Any], items: Iterable[BaseModel], **constant: Any) -> None:
+            fields = rows_map.fields
+            get = attrgetter(*fields)
+            rows = (get(item) + tuple(constant.values()) for item in items)
+            counts[rows_map.table.name] = _insert(
+                session, rows_map.table, [*fields, *constant], rows, chunk_size
             )
-            for subject, items in (
-                (SubjectType.OBJECTIVE, objectives),
-                (SubjectType.KEY_RESULT, key_results),
-                (SubjectType.TASK, tasks),
-            )
-            for item in items
+
+        def links(table: Table, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
+            counts[table.name] = _insert(session, table, columns, rows, chunk_size)
+
+        load(OrgStore.rows, orgs)
+        load(TeamStore.rows, teams)
+        load(PeopleStore.rows, people)
+        load(CycleStore.rows, cycles)
+        load(ObjectiveStore.rows, objectives)
+        links(
+            objective_alignments,
+            ("objective_id", "parent_id", "org_id", "position"),
+            ((o.id, p, o.org_id, i) for o in objectives for i, p in enumerate(dict.fromkeys(o.aligned_to))),
         )
-        load(AUDIT_ROWS, created)
-    if sum(counts.values()) >= ANALYZE_AFTER:
-        _analyze(session, [name for name, n in counts.items() if n])
-    return counts
+        load(KeyResultStore.rows, key_results)
+        load(TaskStore.rows, tasks)
+        links(
+            task_dependencies,
+            ("task_id", "depends_on_id", "org_id", "position"),
+            ((t.id, d, t.org_id, i) for t in tasks for i, d in enumerate(dict.fromkeys(t.depends_on))),
+        )
+        load(CheckInStore.rows, check_ins, idempotency_key=None)
+        load(PulseStore.rows, pulses)
+        load(EventStore.rows, events)
+        if audit:
+            when = now_or(at)
+            created = (
+                AuditEntry.model_construct(
+                    id=new_id(),
+                    org_id=item.org_id,
+                    at=when,
+                    actor_id=actor,
+                    subject_type=subject,
+                    subject_id=item.id,
+                    action="create",
+                    changes=audit_changes(None, item.model_dump(mode="json")),
+                    reason=None,
+                )
+                for subject, items in (
+                    (SubjectType.OBJECTIVE, objectives),
+                    (SubjectType.KEY_RESULT, key_results),
+                    (SubjectType.TASK, tasks),
+                )
+                for item in items
+            )
+            load(AUDIT_ROWS, created)
+        if sum(counts.values()) >= ANALYZE_AFTER:
+            _analyze(session, [name for name, n in counts.items() if n])
+        return counts
 
 
 def _analyze(session: Session, table_names: Sequence[str]) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from sqlalchemy import delete, select
 
 from okrflow.domain.errors import Conflict, Problem, ValidationFailed
-from okrflow.domain.model import CalendarEvent, CheckIn, Comment, HealthPulse, SubjectType
+from okrflow.domain.model import CalendarEvent, CheckIn, Comment, HealthPulse, SubjectType, parse_model
 from okrflow.store.base import (
     RecordStore,
     Ref,
@@ -19,18 +19,21 @@ from okrflow.store.base import (
     chunks,
     insert_ignoring_conflicts,
     insert_row,
-    validated,
 )
-from okrflow.store.plan import cycle_of_key_result, cycle_of_subject, refuse_if_archived
+from okrflow.store.cycle_scope import (
+    CycleRecordStore,
+    cycle_of_key_result,
+    cycle_of_subject,
+    key_results_of_cycle,
+    refuse_if_archived,
+)
 from okrflow.store.tables import (
-    SUBJECT_TABLES,
     calendar_events,
     check_ins,
     comments,
     cycles,
     health_pulses,
     key_results,
-    objectives,
     people,
     teams,
 )
@@ -56,9 +59,9 @@ class CheckInStore(RecordStore[CheckIn]):
             Conflict: the author already used the key for a different check-in.
             InvalidState: the key result's cycle is archived.
         """
-        item = validated(CheckIn, item.model_dump())
+        item = parse_model(CheckIn, item.model_dump())
         check_refs(self.session, item.org_id, item.model_dump(), self.refs)
-        refuse_if_archived(self.session, [cycle_of_key_result(self.session, item.kr_id) or ""])
+        refuse_if_archived(self.session, [cycle_of_key_result(self.session, item.kr_id)])
         row = {**self.rows.to_row(item), "idempotency_key": idempotency_key}
         if idempotency_key is None:
             insert_row(self.session, check_ins, row, self.kind, item.id)
@@ -116,12 +119,7 @@ class CheckInStore(RecordStore[CheckIn]):
         self, org_id: str, cycle_id: str, *, since: datetime | None = None, until: datetime | None = None
     ) -> list[CheckIn]:
         """Check-ins on the cycle's key results in [since, until], oldest first."""
-        krs = (
-            select(key_results.c.id)
-            .join(objectives, objectives.c.id == key_results.c.objective_id)
-            .where(objectives.c.cycle_id == cycle_id)
-        )
-        where = [check_ins.c.org_id == org_id, check_ins.c.kr_id.in_(krs)]
+        where = [check_ins.c.org_id == org_id, check_ins.c.kr_id.in_(key_results_of_cycle(cycle_id))]
         if since is not None:
             where.append(check_ins.c.at >= since)
         if until is not None:
@@ -129,20 +127,12 @@ class CheckInStore(RecordStore[CheckIn]):
         return self._select(*where, order_by=(check_ins.c.at, check_ins.c.id))
 
 
-class PulseStore(RecordStore[HealthPulse]):
+class PulseStore(CycleRecordStore[HealthPulse]):
     """Team health pulses: one per team and review week (a second one for the same week is a Conflict)."""
 
     rows = RowMap(HealthPulse, health_pulses)
     kind = "health pulse"
     refs: ClassVar[Mapping[str, Ref]] = {"cycle_id": Ref(cycles, "cycle"), "team_id": Ref(teams, "team")}
-
-    def add(self, item: HealthPulse) -> HealthPulse:
-        refuse_if_archived(self.session, [item.cycle_id])
-        return super().add(item)
-
-    def update(self, org_id: str, ident: str, changes: Mapping[str, Any]) -> HealthPulse:
-        refuse_if_archived(self.session, [self.get(org_id, ident).cycle_id])
-        return super().update(org_id, ident, changes)
 
     def list_for_cycle(
         self, org_id: str, cycle_id: str, *, team_ids: Collection[str] | None = None
@@ -153,18 +143,10 @@ class PulseStore(RecordStore[HealthPulse]):
         return self._select(*where, order_by=(health_pulses.c.team_id, health_pulses.c.week))
 
 
-class EventStore(RecordStore[CalendarEvent]):
+class EventStore(CycleRecordStore[CalendarEvent]):
     rows = RowMap(CalendarEvent, calendar_events)
     kind = "calendar event"
     refs: ClassVar[Mapping[str, Ref]] = {"cycle_id": Ref(cycles, "cycle"), "team_id": Ref(teams, "team")}
-
-    def add(self, item: CalendarEvent) -> CalendarEvent:
-        refuse_if_archived(self.session, [item.cycle_id])
-        return super().add(item)
-
-    def update(self, org_id: str, ident: str, changes: Mapping[str, Any]) -> CalendarEvent:
-        refuse_if_archived(self.session, [self.get(org_id, ident).cycle_id])
-        return super().update(org_id, ident, changes)
 
     def list_for_cycle(
         self,
@@ -200,12 +182,8 @@ class CommentStore(RecordStore[Comment]):
     }
 
     def add(self, item: Comment) -> Comment:
-        check_subject(
-            self.session, item.org_id, item.subject_type, item.subject_id, SUBJECT_TABLES[item.subject_type]
-        )
-        cycle_id = cycle_of_subject(self.session, item.subject_type, item.subject_id)
-        if cycle_id is not None:
-            refuse_if_archived(self.session, [cycle_id])
+        check_subject(self.session, item.org_id, item.subject_type, item.subject_id)
+        refuse_if_archived(self.session, [cycle_of_subject(self.session, item.subject_type, item.subject_id)])
         return super().add(item)
 
     def list_for_subject(self, org_id: str, subject_type: SubjectType, subject_id: str) -> list[Comment]:

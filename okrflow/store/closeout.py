@@ -7,28 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from okrflow.domain.errors import NotFound
 from okrflow.reports.carry_over import CarryOverProposal
 from okrflow.reports.cycle_report import CycleReport, Retrospective
-from okrflow.store.base import Ref, check_refs, now_or
-from okrflow.store.plan import refuse_if_archived
+from okrflow.store.base import Ref, check_refs, now_or, upsert
+from okrflow.store.cycle_scope import refuse_if_archived
 from okrflow.store.tables import cycle_reports, cycles, objectives, people, retrospectives
 
 _RETRO_FIELDS = ("what_worked", "what_did_not", "carry_over")
-
-
-def _upsert(session: Session, table: object, row: dict[str, object], key: list[str]) -> None:
-    dialect_insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
-        session.get_bind().dialect.name
-    ]
-    stmt = dialect_insert(table).values(**row)  # type: ignore[arg-type]
-    stmt = stmt.on_conflict_do_update(
-        index_elements=key, set_={k: stmt.excluded[k] for k in row if k not in key}
-    )
-    session.execute(stmt)
 
 
 class RetrospectiveStore:
@@ -66,7 +54,7 @@ class RetrospectiveStore:
             "language": retro.language,
             "updated_at": now_or(at),
         }
-        _upsert(self.session, retrospectives, row, ["objective_id"])
+        upsert(self.session, retrospectives, [row], ["objective_id"])
         return retro
 
     def get(self, org_id: str, objective_id: str) -> Retrospective:
@@ -141,7 +129,7 @@ class CycleReportStore:
             "carry_over": [p.model_dump(mode="json") for p in carry_over],
             "created_at": at,
         }
-        _upsert(self.session, cycle_reports, row, ["cycle_id"])
+        upsert(self.session, cycle_reports, [row], ["cycle_id"])
         return StoredReport(report.cycle_id, final, report, list(carry_over), at)
 
     def get(self, org_id: str, cycle_id: str) -> StoredReport:

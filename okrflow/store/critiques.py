@@ -8,12 +8,11 @@ from typing import Any
 
 from pydantic import Field
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from okrflow.domain.errors import NotFound
 from okrflow.domain.model import Ident, Model
-from okrflow.store.base import Ref, check_refs, now_or
+from okrflow.store.base import Ref, check_refs, now_or, upsert
 from okrflow.store.tables import critiques, objectives
 from okrflow.store.types import json_dumps, json_loads
 
@@ -54,15 +53,9 @@ class CritiqueStore:
             "critique": content,
             "created_at": now_or(at),
         }
-        insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
-            self.session.get_bind().dialect.name
-        ]
-        stmt = insert(critiques).values(**row)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["objective_id", "version"],
-            set_={"critique": stmt.excluded.critique, "created_at": stmt.excluded.created_at},
+        upsert(
+            self.session, critiques, [row], ["objective_id", "version"], replace=["critique", "created_at"]
         )
-        self.session.execute(stmt)
         return StoredCritique.model_validate(row)
 
     def get(self, org_id: str, objective_id: str, *, version: int | None = None) -> StoredCritique:

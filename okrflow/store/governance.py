@@ -6,10 +6,10 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import ColumnElement, bindparam, insert, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, bindparam, update
+from sqlalchemy.orm import Session
 
-from okrflow.domain.errors import Conflict, InvalidState, Problem, ValidationFailed
+from okrflow.domain.errors import InvalidState, Problem, ValidationFailed
 from okrflow.domain.model import (
     ChangeRequest,
     ChangeRequestStatus,
@@ -26,16 +26,15 @@ from okrflow.store.base import (
     Ref,
     RowMap,
     check_refs,
-    check_subject,
     chunks,
     insert_ignoring_conflicts,
+    insert_rows,
     now_or,
     rowcount,
 )
-from okrflow.store.plan import refuse_if_archived
+from okrflow.store.cycle_scope import CycleRecordStore, refuse_if_archived
 from okrflow.store.records import RuleEvaluationError
 from okrflow.store.tables import (
-    SUBJECT_TABLES,
     change_requests,
     consultations,
     cycles,
@@ -49,27 +48,17 @@ _FLAG_KEY = ("cycle_id", "week", "rule_id", "subject_type", "subject_id")
 _DECISIONS = (ChangeRequestStatus.APPROVED, ChangeRequestStatus.REJECTED, ChangeRequestStatus.WITHDRAWN)
 
 
-class ChangeRequestStore(RecordStore[ChangeRequest]):
+class ChangeRequestStore(CycleRecordStore[ChangeRequest]):
     """Requests to change an objective or key result outside the mid-term window."""
 
     rows = RowMap(ChangeRequest, change_requests)
     kind = "change request"
+    about_subject = True
     refs: ClassVar[Mapping[str, Ref]] = {
         "cycle_id": Ref(cycles, "cycle"),
         "requested_by": Ref(people, "person"),
         "decided_by": Ref(people, "person"),
     }
-
-    def add(self, item: ChangeRequest) -> ChangeRequest:
-        check_subject(
-            self.session, item.org_id, item.subject_type, item.subject_id, SUBJECT_TABLES[item.subject_type]
-        )
-        refuse_if_archived(self.session, [item.cycle_id])
-        return super().add(item)
-
-    def update(self, org_id: str, ident: str, changes: Mapping[str, Any]) -> ChangeRequest:
-        refuse_if_archived(self.session, [self.get(org_id, ident).cycle_id])
-        return super().update(org_id, ident, changes)
 
     def list_for_cycle(
         self, org_id: str, cycle_id: str, *, status: ChangeRequestStatus | None = None
@@ -79,17 +68,6 @@ class ChangeRequestStore(RecordStore[ChangeRequest]):
         if status is not None:
             where.append(c.status == status)
         return self._select(*where, order_by=(c.created_at, c.id))
-
-    def list_for_subject(
-        self, org_id: str, subject_type: SubjectType, subject_id: str
-    ) -> list[ChangeRequest]:
-        c = change_requests.c
-        return self._select(
-            c.org_id == org_id,
-            c.subject_type == subject_type,
-            c.subject_id == subject_id,
-            order_by=(c.created_at,),
-        )
 
     def decide(
         self,
@@ -140,7 +118,7 @@ class FlagStore:
     rows = RowMap(Flag, flags, nested={"message": LocalText})
     error_rows = RowMap(RuleEvaluationError, rule_evaluation_errors)
 
-    def __init__(self, session: Any) -> None:
+    def __init__(self, session: Session) -> None:
         self.session = session
 
     def add_many(self, items: Sequence[Flag]) -> int:
@@ -239,13 +217,8 @@ class EscalationStore(RecordStore[Escalation]):
             check_refs(
                 self.session, org_id, {"cycle_ids": cycle_ids}, {"cycle_ids": Ref(cycles, "cycle", many=True)}
             )
-        try:
-            with self.session.begin_nested():
-                self.session.execute(insert(escalations), [self.rows.to_row(e) for e in items])
-        except IntegrityError as exc:
-            raise Conflict(
-                f"escalations clash with stored ones: {str(exc.orig).strip().splitlines()[0]}"
-            ) from None
+        rows = [self.rows.to_row(e) for e in items]
+        insert_rows(self.session, escalations, rows, clash="escalations clash with stored ones")
         return len(items)
 
     def update_many(self, org_id: str, changes: Mapping[str, Mapping[str, Any]]) -> int:
@@ -279,26 +252,16 @@ class EscalationStore(RecordStore[Escalation]):
 _LADDER_FIELDS = frozenset({"streak", "rung", "status", "opened_week", "updated_week"})
 
 
-class ConsultationStore(RecordStore[Consultation]):
+class ConsultationStore(CycleRecordStore[Consultation]):
     """Consultations (会商)."""
 
     rows = RowMap(Consultation, consultations)
     kind = "consultation"
+    about_subject = True
     refs: ClassVar[Mapping[str, Ref]] = {
         "cycle_id": Ref(cycles, "cycle"),
         "participants": Ref(people, "person", many=True),
     }
-
-    def add(self, item: Consultation) -> Consultation:
-        check_subject(
-            self.session, item.org_id, item.subject_type, item.subject_id, SUBJECT_TABLES[item.subject_type]
-        )
-        refuse_if_archived(self.session, [item.cycle_id])
-        return super().add(item)
-
-    def update(self, org_id: str, ident: str, changes: Mapping[str, Any]) -> Consultation:
-        refuse_if_archived(self.session, [self.get(org_id, ident).cycle_id])
-        return super().update(org_id, ident, changes)
 
     def list_for_cycle(
         self, org_id: str, cycle_id: str, *, status: ConsultationStatus | None = None
@@ -308,15 +271,6 @@ class ConsultationStore(RecordStore[Consultation]):
         if status is not None:
             where.append(c.status == status)
         return self._select(*where, order_by=(c.created_at, c.id))
-
-    def list_for_subject(self, org_id: str, subject_type: SubjectType, subject_id: str) -> list[Consultation]:
-        c = consultations.c
-        return self._select(
-            c.org_id == org_id,
-            c.subject_type == subject_type,
-            c.subject_id == subject_id,
-            order_by=(c.created_at,),
-        )
 
     def list_open(self, org_id: str) -> list[Consultation]:
         """Consultations still waiting for a meeting or a check."""

@@ -122,13 +122,6 @@ class PeopleStore(_TreeStore[Person]):
                 out[p.handle] = p
         return out
 
-    def get_many(self, org_id: str, ids: Collection[str]) -> dict[str, Person]:
-        out: dict[str, Person] = {}
-        for batch in chunks(sorted(set(ids)), 500):
-            for p in self._select(people.c.org_id == org_id, people.c.id.in_(batch)):
-                out[p.id] = p
-        return out
-
 
 class CycleStore(RecordStore[Cycle]):
     rows = RowMap(Cycle, cycles, nested={"cadence": Cadence})

@@ -17,8 +17,8 @@ from sqlalchemy import ColumnElement, Select, Table, delete, insert, select, upd
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from okrflow.domain.errors import Conflict, InvalidState, NotFound, StaleVersion
-from okrflow.domain.model import AuditEntry, KeyResult, Objective, Phase, SubjectType, Task
+from okrflow.domain.errors import Conflict, NotFound, StaleVersion
+from okrflow.domain.model import KeyResult, Objective, SubjectType, Task, parse_model
 from okrflow.store.audit import AuditStore
 from okrflow.store.base import (
     Ref,
@@ -27,22 +27,12 @@ from okrflow.store.base import (
     chunks,
     get_row,
     insert_row,
-    new_id,
     now_or,
     refuse_immutable,
     rowcount,
-    validated,
 )
-from okrflow.store.tables import (
-    check_ins,
-    cycles,
-    key_results,
-    objective_alignments,
-    objectives,
-    people,
-    tasks,
-    teams,
-)
+from okrflow.store.cycle_scope import refuse_if_archived
+from okrflow.store.tables import cycles, key_results, objective_alignments, objectives, people, teams
 
 _MAX_RETRIES = 3
 V = TypeVar("V", Objective, KeyResult, Task)
@@ -124,7 +114,7 @@ class PlanStore(Generic[V]):
     def add(self, item: V, *, actor: str, reason: str | None = None, at: datetime | None = None) -> V:
         """Insert ``item`` (at version 1) and audit its creation."""
         at = now_or(at)
-        item = validated(self.rows.model, {**item.model_dump(), "version": 1})
+        item = parse_model(self.rows.model, {**item.model_dump(), "version": 1})
         org_id: str = item.org_id
         check_refs(self.session, org_id, item.model_dump(), self.refs)
         self._refuse_if_archived(org_id, [item])
@@ -164,7 +154,7 @@ class PlanStore(Generic[V]):
             version: int = current.version
             if expected_version is not None and version != expected_version:
                 raise StaleVersion(self.kind, ident, expected=expected_version, current=version)
-            merged = validated(self.rows.model, {**current.model_dump(), **changes})
+            merged = parse_model(self.rows.model, {**current.model_dump(), **changes})
             diff = audit_changes(current.model_dump(mode="json"), merged.model_dump(mode="json"))
             if not diff:
                 return current
@@ -266,18 +256,8 @@ class PlanStore(Generic[V]):
         reason: str | None,
         at: datetime,
     ) -> None:
-        self.audit.add(
-            AuditEntry(
-                id=new_id(),
-                org_id=item.org_id,
-                at=at,
-                actor_id=actor,
-                subject_type=self.subject,
-                subject_id=item.id,
-                action=action,
-                changes=changes,
-                reason=reason,
-            )
+        self.audit.record(
+            item.org_id, self.subject, item.id, action, actor=actor, at=at, changes=changes, reason=reason
         )
 
 
@@ -333,55 +313,6 @@ class KeyResultStore(PlanStore[KeyResult]):
             where.append(key_results.c.owner_id == owner_id)
         return self._select(*where)
 
-    def cycle_id_of(self, org_id: str, ident: str) -> str:
-        """The cycle a key result belongs to."""
-        stmt = (
-            select(objectives.c.cycle_id)
-            .join(key_results, key_results.c.objective_id == objectives.c.id)
-            .where(key_results.c.id == ident, key_results.c.org_id == org_id)
-        )
-        cycle_id = self.session.scalar(stmt)
-        if cycle_id is None:
-            raise NotFound(self.kind, ident)
-        return str(cycle_id)
-
     def _cycle_ids(self, items: Sequence[KeyResult]) -> set[str]:
         ids = {kr.objective_id for kr in items}
         return set(self.session.scalars(select(objectives.c.cycle_id).where(objectives.c.id.in_(ids))))
-
-
-def refuse_if_archived(session: Session, cycle_ids: Collection[str]) -> None:
-    """``InvalidState`` when one of these cycles is archived (read-only)."""
-    archived = session.scalars(
-        select(cycles.c.name).where(cycles.c.id.in_(set(cycle_ids)), cycles.c.phase == Phase.ARCHIVED)
-    ).all()
-    if archived:
-        raise InvalidState(
-            f"cycle {archived[0]!r} is archived: it is read-only "
-            "(its objectives, key results, tasks, check-ins and everything recorded about them)"
-        )
-
-
-def cycle_of_subject(session: Session, subject_type: SubjectType, subject_id: str) -> str | None:
-    """The cycle an objective, key result, task, check-in or cycle belongs to (None for other subjects)."""
-    if subject_type is SubjectType.CYCLE:
-        return subject_id
-    if subject_type is SubjectType.OBJECTIVE:
-        return session.scalar(select(objectives.c.cycle_id).where(objectives.c.id == subject_id))
-    if subject_type is SubjectType.KEY_RESULT:
-        return cycle_of_key_result(session, subject_id)
-    if subject_type is SubjectType.TASK:
-        kr_id = session.scalar(select(tasks.c.kr_id).where(tasks.c.id == subject_id))
-        return None if kr_id is None else cycle_of_key_result(session, kr_id)
-    if subject_type is SubjectType.CHECK_IN:
-        kr_id = session.scalar(select(check_ins.c.kr_id).where(check_ins.c.id == subject_id))
-        return None if kr_id is None else cycle_of_key_result(session, kr_id)
-    return None
-
-
-def cycle_of_key_result(session: Session, kr_id: str) -> str | None:
-    return session.scalar(
-        select(objectives.c.cycle_id)
-        .join(key_results, key_results.c.objective_id == objectives.c.id)
-        .where(key_results.c.id == kr_id)
-    )

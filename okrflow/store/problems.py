@@ -4,17 +4,21 @@ team or task); the ambassador triages it (assign, open a consultation, close wit
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from okrflow.reports.ambassador_model import IntakeProblem, ProblemStatus
-from okrflow.store.base import RecordStore, Ref, RowMap, check_subject
-from okrflow.store.plan import refuse_if_archived
-from okrflow.store.tables import SUBJECT_TABLES, consultations, cycles, intake_problems, people
+from okrflow.store.base import Ref, RowMap
+from okrflow.store.cycle_scope import CycleRecordStore
+from okrflow.store.tables import consultations, cycles, intake_problems, people
 
 
-class ProblemStore(RecordStore[IntakeProblem]):
+class ProblemStore(CycleRecordStore[IntakeProblem]):
+    """Problems raised about a subject of the org (``ValidationFailed`` otherwise); read-only, like
+    everything about it, once the problem's cycle is archived (``InvalidState``)."""
+
     rows = RowMap(IntakeProblem, intake_problems)
     kind = "problem"
+    about_subject = True
     refs: ClassVar[Mapping[str, Ref]] = {
         "cycle_id": Ref(cycles, "cycle"),
         "raised_by": Ref(people, "person"),
@@ -24,26 +28,6 @@ class ProblemStore(RecordStore[IntakeProblem]):
     immutable = frozenset(
         {"id", "org_id", "cycle_id", "subject_type", "subject_id", "raised_by", "created_at"}
     )
-
-    def add(self, item: IntakeProblem) -> IntakeProblem:
-        """Record a raised problem.
-
-        Raises:
-            ValidationFailed: the subject or a referenced person is not in the org.
-            InvalidState: the problem is about an archived cycle (read-only).
-        """
-        check_subject(
-            self.session, item.org_id, item.subject_type, item.subject_id, SUBJECT_TABLES[item.subject_type]
-        )
-        if item.cycle_id is not None:
-            refuse_if_archived(self.session, [item.cycle_id])
-        return super().add(item)
-
-    def update(self, org_id: str, ident: str, changes: Mapping[str, Any]) -> IntakeProblem:
-        current = self.get(org_id, ident)
-        if current.cycle_id is not None:
-            refuse_if_archived(self.session, [current.cycle_id])
-        return super().update(org_id, ident, changes)
 
     def list(
         self,

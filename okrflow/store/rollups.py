@@ -1,53 +1,30 @@
-"""Roll-up tables: what dashboards read instead of scanning the org.
+"""The roll-up store: what dashboards read instead of scanning the org.
 
-``rollup_key_results`` holds one row per key result: its health inputs (base status, clamped
-progress, latest confidence, week of the latest check-in, earliest open milestone) and the
-contributions it last made to each aggregate. ``rollup_groups`` holds one row per cycle and
-scope ("org", "team:<id>" for a team and its subtree, "objective:<id>", "person:<id>") with the
-summed contributions; an objective's row also keeps what it last contributed upward.
-
-The arithmetic is in ``okrflow.dashboards`` (pure) and the refresh protocol in
-``okrflow.services.rollups``. Rows here are derived data: no foreign keys to the records they
-summarise, so deleting a key result is never blocked by its roll-up (the refresh removes it).
-Locking: ``lock_*`` take row locks (``FOR UPDATE``) on PostgreSQL in a fixed order (key
-results, then objective rows, then every other scope, each sorted) so concurrent check-ins
-never lose an update and never deadlock; SQLite serialises writers anyway.
+The tables and what their rows hold are described in ``okrflow.store.tables.rollups``. The
+arithmetic is in ``okrflow.dashboards`` (pure) and the refresh protocol in
+``okrflow.services.rollups``. Locking: ``lock_*`` take row locks (``FOR UPDATE``) on PostgreSQL
+in a fixed order (key results, then objective rows, then every other scope, each sorted) so
+concurrent check-ins never lose an update and never deadlock; SQLite serialises writers anyway.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import (
-    ColumnElement,
-    Double,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    and_,
-    bindparam,
-    case,
-    delete,
-    func,
-    insert,
-    select,
-    update,
-)
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import ColumnElement, and_, bindparam, case, delete, func, insert, select, update
+from sqlalchemy.orm import Session
 
 from okrflow.dashboard_views import AtRiskStats
 from okrflow.dashboards import BaseStatus, KRState, Vector
-from okrflow.domain.model import TaskStatus
+from okrflow.domain.model import PlanState, TaskStatus
 from okrflow.store.base import chunks, insert_ignoring_conflicts
-from okrflow.store.tables import ID, Base, JSONValue, key_results, objectives, tasks, teams
-from okrflow.store.types import DateOnly, EnumText, UTCDateTime
+from okrflow.store.tables import key_results, objectives, rollup_groups, rollup_key_results, tasks, teams
 
 __all__ = ["RollupStore", "TeamRow", "pack", "rollup_groups", "rollup_key_results", "unpack"]
 
-_OPEN = (TaskStatus.TODO.value, TaskStatus.DOING.value, TaskStatus.BLOCKED.value)
+_OPEN = (TaskStatus.TODO, TaskStatus.DOING, TaskStatus.BLOCKED)
 
 
 class TeamRow(NamedTuple):
@@ -59,45 +36,8 @@ class TeamRow(NamedTuple):
     name: str
 
 
-class RollupKeyResultRow(Base):
-    __tablename__ = "rollup_key_results"
-    __table_args__ = (
-        Index(None, "cycle_id", "base", "progress"),
-        Index(None, "cycle_id", "team_id"),
-        Index(None, "cycle_id", "owner_id"),
-        Index(None, "cycle_id", "first_open_milestone"),
-    )
-
-    kr_id: Mapped[str] = mapped_column(ID, primary_key=True)
-    org_id: Mapped[str] = mapped_column(ID, ForeignKey("orgs.id"), index=True)
-    cycle_id: Mapped[str] = mapped_column(ID, ForeignKey("cycles.id"))
-    objective_id: Mapped[str] = mapped_column(ID)
-    team_id: Mapped[str | None] = mapped_column(ID)
-    owner_id: Mapped[str | None] = mapped_column(ID)
-    base: Mapped[BaseStatus] = mapped_column(EnumText(BaseStatus))
-    progress: Mapped[float] = mapped_column(Double)
-    raw: Mapped[float] = mapped_column(Double)
-    confidence: Mapped[int | None] = mapped_column(Integer)
-    last_check_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_week: Mapped[int] = mapped_column(Integer)
-    first_open_milestone: Mapped[date | None] = mapped_column(DateOnly)
-    contributions: Mapped[list[Any]] = mapped_column(JSONValue)
-
-
-class RollupGroupRow(Base):
-    __tablename__ = "rollup_groups"
-
-    cycle_id: Mapped[str] = mapped_column(ID, ForeignKey("cycles.id"), primary_key=True)
-    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
-    org_id: Mapped[str] = mapped_column(ID, ForeignKey("orgs.id"), index=True)
-    data: Mapped[dict[str, Any]] = mapped_column(JSONValue)
-    upward: Mapped[list[Any]] = mapped_column(JSONValue)
-
-
-rollup_key_results = RollupKeyResultRow.__table__
-rollup_groups = RollupGroupRow.__table__
-_K = rollup_key_results.c  # type: ignore[attr-defined]
-_G = rollup_groups.c  # type: ignore[attr-defined]
+_K = rollup_key_results.c
+_G = rollup_groups.c
 
 
 # ---------------------------------------------------------------- packing contributions
@@ -204,7 +144,7 @@ class RollupStore:
         stmt = (
             update(rollup_key_results)
             .where(_K.kr_id == bindparam("b_kr_id"))
-            .values(**{k: bindparam(f"b_{k}") for k in _KR_COLUMNS if k != "kr_id"})
+            .values(**{c.key: bindparam(f"b_{c.key}") for c in rollup_key_results.c if c.key != "kr_id"})
         )
         params = [{f"b_{k}": v for k, v in _full_row(s).items()} for s in states]
         self.session.execute(stmt, params)
@@ -422,7 +362,7 @@ class RollupStore:
             t.milestone.is_(True),
             t.status.in_(_OPEN),
             t.due < today,
-            t.plan_state == "accepted",
+            t.plan_state == PlanState.ACCEPTED,
         ]
         if task_owner_id is not None:
             krs = select(_K.kr_id).where(_K.org_id == org_id, _K.cycle_id == cycle_id)
@@ -457,25 +397,8 @@ class RollupStore:
         return out
 
 
-_KR_COLUMNS = (
-    "kr_id",
-    "org_id",
-    "cycle_id",
-    "objective_id",
-    "team_id",
-    "owner_id",
-    "base",
-    "progress",
-    "raw",
-    "confidence",
-    "last_check_in_at",
-    "last_week",
-    "first_open_milestone",
-    "contributions",
-)
-
-
-def _kr_row(s: KRState) -> dict[str, Any]:
+def _full_row(s: KRState) -> dict[str, Any]:
+    """The stored row of a key result's state."""
     return {
         "kr_id": s.kr_id,
         "org_id": s.org_id,
@@ -490,8 +413,5 @@ def _kr_row(s: KRState) -> dict[str, Any]:
         "last_check_in_at": s.last_check_in_at,
         "last_week": s.last_week,
         "first_open_milestone": s.first_open_milestone,
+        "contributions": pack(s.contributions),
     }
-
-
-def _full_row(s: KRState) -> dict[str, Any]:
-    return {**_kr_row(s), "contributions": pack(s.contributions)}

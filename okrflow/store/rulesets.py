@@ -8,9 +8,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from okrflow.domain.errors import NotFound
-from okrflow.domain.model import AuditEntry, RuleSetVersion, SubjectType
+from okrflow.domain.model import RuleSetVersion, SubjectType, parse_model
 from okrflow.store.audit import AuditStore
-from okrflow.store.base import Ref, RowMap, check_refs, insert_row, new_id, now_or, validated
+from okrflow.store.base import Ref, RowMap, check_refs, insert_row, new_id, now_or
 from okrflow.store.tables import people, rule_set_versions
 
 ROWS = RowMap(RuleSetVersion, rule_set_versions)
@@ -32,7 +32,7 @@ class RuleSetStore:
         latest = self.session.scalar(
             select(func.max(rule_set_versions.c.version)).where(rule_set_versions.c.org_id == org_id)
         )
-        item = validated(
+        item = parse_model(
             RuleSetVersion,
             {
                 "id": new_id(),
@@ -107,16 +107,13 @@ class RuleSetStore:
         reason: str,
         at: datetime,
     ) -> None:
-        AuditStore(self.session).add(
-            AuditEntry(
-                id=new_id(),
-                org_id=item.org_id,
-                at=at,
-                actor_id=actor,
-                subject_type=SubjectType.RULE_SET,
-                subject_id=item.id,
-                action=action,
-                changes=changes,
-                reason=reason,
-            )
+        AuditStore(self.session).record(
+            item.org_id,
+            SubjectType.RULE_SET,
+            item.id,
+            action,
+            actor=actor,
+            at=at,
+            changes=changes,
+            reason=reason,
         )

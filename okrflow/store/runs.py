@@ -8,11 +8,11 @@ from typing import Any
 
 import pydantic_core
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from okrflow.domain.errors import NotFound, Problem, ValidationFailed
-from okrflow.store.base import Ref, RowMap, check_refs, insert_ignoring_conflicts, new_id, now_or, validated
+from okrflow.domain.errors import NotFound
+from okrflow.domain.model import parse_model
+from okrflow.store.base import Ref, RowMap, check_refs, insert_ignoring_conflicts, new_id, now_or, upsert
 from okrflow.store.records import WeeklySheet
 from okrflow.store.tables import activity_keys, cycles, weekly_sheets
 
@@ -35,29 +35,7 @@ class SheetStore:
         at: datetime | None = None,
     ) -> WeeklySheet:
         """Store the sheet of a review, replacing one stored before for the same week and scope."""
-        check_refs(self.session, org_id, {"cycle_id": cycle_id}, _REFS)
-        sheet = validated(
-            WeeklySheet,
-            {
-                "id": new_id(),
-                "org_id": org_id,
-                "cycle_id": cycle_id,
-                "week": week,
-                "scope": scope,
-                "content": dict(content),
-                "created_at": now_or(at),
-            },
-        )
-        row = ROWS.to_row(sheet)
-        insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
-            self.session.get_bind().dialect.name
-        ]
-        stmt = insert(weekly_sheets).values(**row)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["cycle_id", "week", "scope"],
-            set_={"content": stmt.excluded.content, "created_at": stmt.excluded.created_at},
-        )
-        self.session.execute(stmt)
+        self.put_many(org_id, cycle_id, week, {scope: content}, at=at)
         return self.get(org_id, cycle_id, week, scope=scope)
 
     def put_many(
@@ -69,7 +47,8 @@ class SheetStore:
         *,
         at: datetime | None = None,
     ) -> int:
-        """Store many sheets of one review (scope -> content) in one statement, as ``put`` would one by one.
+        """Store many sheets of one review (scope -> content) in one statement, each replacing one
+        stored before for the same week and scope.
 
         Returns:
             How many sheets were stored.
@@ -77,30 +56,30 @@ class SheetStore:
         if not contents:
             return 0
         check_refs(self.session, org_id, {"cycle_id": cycle_id}, _REFS)
-        if not 1 <= week <= 60:
-            raise ValidationFailed([Problem(("week",), "must be between 1 and 60")])
         created = now_or(at)
-        rows = [
-            {
-                "id": new_id(),
-                "org_id": org_id,
-                "cycle_id": cycle_id,
-                "week": week,
-                "scope": scope,
-                "content": dict(content),
-                "created_at": created,
-            }
+        sheets = [
+            parse_model(
+                WeeklySheet,
+                {
+                    "id": new_id(),
+                    "org_id": org_id,
+                    "cycle_id": cycle_id,
+                    "week": week,
+                    "scope": scope,
+                    "content": dict(content),
+                    "created_at": created,
+                },
+            )
             for scope, content in contents.items()
         ]
-        insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
-            self.session.get_bind().dialect.name
-        ]
-        stmt = insert(weekly_sheets)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["cycle_id", "week", "scope"],
-            set_={"content": stmt.excluded.content, "created_at": stmt.excluded.created_at},
+        rows = [ROWS.to_row(s) for s in sheets]
+        upsert(
+            self.session,
+            weekly_sheets,
+            rows,
+            ["cycle_id", "week", "scope"],
+            replace=["content", "created_at"],
         )
-        self.session.execute(stmt, rows)
         return len(rows)
 
     def get(self, org_id: str, cycle_id: str, week: int, *, scope: str = "org") -> WeeklySheet:

@@ -30,7 +30,6 @@ from okrflow.domain.model import (
     CheckIn,
     Cycle,
     EscalationStatus,
-    HealthPulse,
     KeyResult,
     Objective,
     Org,
@@ -40,6 +39,7 @@ from okrflow.domain.model import (
 from okrflow.domain.snapshot import CycleSnapshot
 from okrflow.store.base import RowMap, chunks, gc_paused
 from okrflow.store.checkins import CheckInStore, EventStore, PulseStore
+from okrflow.store.cycle_scope import key_results_of_cycle
 from okrflow.store.org import PeopleStore, TeamStore
 from okrflow.store.plan import KeyResultStore, ObjectiveStore
 from okrflow.store.tables import (
@@ -146,24 +146,18 @@ def _load_snapshot(
             )
         )
     }
-    by_kr: dict[str, list[CheckIn]] = defaultdict(list)
-    for ci in check_in_list:  # already ordered by (kr, at)
-        by_kr[ci.kr_id].append(ci)
-    by_team: dict[str, list[HealthPulse]] = defaultdict(list)
-    for p in pulse_list:  # already ordered by week
-        by_team[p.team_id].append(p)
-    return CycleSnapshot(
+    return CycleSnapshot.build(
         org=org,
         cycle=cycle,
         as_of=as_of,
-        people={p.id: p for p in people_list},
-        teams={t.id: t for t in team_list},
-        objectives={o.id: o for o in objective_list},
-        key_results={k.id: k for k in kr_list},
-        tasks={t.id: t for t in task_list},
-        check_ins=dict(by_kr),
-        pulses=dict(by_team),
-        events=list(event_list),
+        people=people_list,
+        teams=team_list,
+        objectives=objective_list,
+        key_results=kr_list,
+        tasks=task_list,
+        check_ins=check_in_list,
+        pulses=pulse_list,
+        events=event_list,
         streaks=streaks,
     )
 
@@ -267,13 +261,10 @@ def _load_tasks_outside(
 ) -> list[Task]:
     """The cycle's tasks owned by the teams' members (capacity), then every prerequisite of a
     loaded task, transitively (blocked dependency chains), that is not loaded yet."""
-    in_cycle = (
-        select(key_results.c.id)
-        .join(objectives, objectives.c.id == key_results.c.objective_id)
-        .where(objectives.c.cycle_id == cycle_id)
-    )
     members = select(people.c.id).where(people.c.team_id.in_(team_ids))
-    owned = select(tasks.c.id).where(tasks.c.owner_id.in_(members), tasks.c.kr_id.in_(in_cycle))
+    owned = select(tasks.c.id).where(
+        tasks.c.owner_id.in_(members), tasks.c.kr_id.in_(key_results_of_cycle(cycle_id))
+    )
     have = {t.id for t in loaded}
     wanted = (set(session.scalars(owned)) | {d for t in loaded for d in t.depends_on}) - have
     extra: list[Task] = []

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import select, update
 
 from okrflow.domain.errors import Problem, ValidationFailed
 from okrflow.domain.model import AuditEntry, PlanState, SubjectType, Task, TaskStatus
 from okrflow.domain.taskgraph import check_dag
 from okrflow.store.base import Ref, RowMap, chunks, new_id, now_or
-from okrflow.store.plan import Link, PlanStore, refuse_if_archived
+from okrflow.store.cycle_scope import cycles_of_key_results, key_results_of_cycle, refuse_if_archived
+from okrflow.store.plan import Link, PlanStore
 from okrflow.store.tables import key_results, objectives, people, task_dependencies, tasks
 
 
@@ -41,11 +42,11 @@ class TaskStore(PlanStore[Task]):
     def list_for_owner(self, org_id: str, owner_id: str, *, cycle_id: str | None = None) -> list[Task]:
         where = [tasks.c.org_id == org_id, tasks.c.owner_id == owner_id]
         if cycle_id is not None:
-            where.append(tasks.c.kr_id.in_(_krs_of_cycle(cycle_id)))
+            where.append(tasks.c.kr_id.in_(key_results_of_cycle(cycle_id)))
         return self._select(*where)
 
     def list_for_cycle(self, org_id: str, cycle_id: str) -> list[Task]:
-        return self._select(tasks.c.org_id == org_id, tasks.c.kr_id.in_(_krs_of_cycle(cycle_id)))
+        return self._select(tasks.c.org_id == org_id, tasks.c.kr_id.in_(key_results_of_cycle(cycle_id)))
 
     def fix_baseline(
         self, org_id: str, cycle_id: str, *, actor: str = "system:cycle", at: datetime | None = None
@@ -64,7 +65,7 @@ class TaskStore(PlanStore[Task]):
         c = tasks.c
         wanted = [
             c.org_id == org_id,
-            c.kr_id.in_(_krs_of_cycle(cycle_id)),
+            c.kr_id.in_(key_results_of_cycle(cycle_id)),
             c.plan_state == PlanState.ACCEPTED,
             # The plan as it stood at ``at``: cut later still counts; added later does not.
             (c.status != TaskStatus.CUT) | (c.cut_at > at),
@@ -104,12 +105,7 @@ class TaskStore(PlanStore[Task]):
         return self._select(tasks.c.org_id == org_id, tasks.c.id.in_(waiting))
 
     def _cycle_ids(self, items: Sequence[Task]) -> set[str]:
-        stmt = (
-            select(objectives.c.cycle_id)
-            .join(key_results, key_results.c.objective_id == objectives.c.id)
-            .where(key_results.c.id.in_({t.kr_id for t in items}))
-        )
-        return set(self.session.scalars(stmt))
+        return cycles_of_key_results(self.session, {t.kr_id for t in items})
 
     def _check_write(self, new: Task, old: Task | None) -> None:
         if not new.depends_on or (
@@ -160,11 +156,3 @@ class TaskStore(PlanStore[Task]):
             for row in self.session.execute(select(tasks).where(tasks.c.id.in_(batch))).mappings():
                 found[row["id"]] = self.rows.from_row(row, depends_on=graph[row["id"]])
         return found
-
-
-def _krs_of_cycle(cycle_id: str) -> Select[Any]:
-    return (
-        select(key_results.c.id)
-        .join(objectives, objectives.c.id == key_results.c.objective_id)
-        .where(objectives.c.cycle_id == cycle_id)
-    )

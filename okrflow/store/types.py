@@ -36,9 +36,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"naive datetime {value.isoformat()} given; okrflow stores aware datetimes only")
-        value = value.astimezone(UTC)
+        value = _aware(value).astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
@@ -130,8 +128,7 @@ def json_loads(value: str | bytes) -> Any:
 
 
 def _sqlite_utc_text(value: datetime) -> str:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"naive datetime {value.isoformat()} given; okrflow stores aware datetimes only")
+    _aware(value)
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
     # SQLAlchemy's format (always with microseconds: text comparison stays correct), minus "+00:00"
@@ -139,6 +136,7 @@ def _sqlite_utc_text(value: datetime) -> str:
 
 
 def _aware(value: datetime) -> datetime:
+    """``value``, refused when it is naive: a time without a zone is ambiguous and would silently shift."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"naive datetime {value.isoformat()} given; okrflow stores aware datetimes only")
     return value

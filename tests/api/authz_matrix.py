@@ -54,6 +54,14 @@ def _etag(record: str) -> Callable[[Any], dict[str, str]]:
     return headers
 
 
+def _comments(path: str, url: str, body: str) -> dict[tuple[str, str], Entry]:
+    """Everyone in the org reads and writes the comments on an objective, a key result or a task."""
+    return {
+        ("GET", path): Entry(url, "dan", None, why=OPEN),
+        ("POST", path): Entry(url, "dan", None, 201, body={"body": body}, why=OPEN),
+    }
+
+
 V1 = {"If-Match": '"1"'}
 YAML = {"Content-Type": "application/yaml"}
 RULES = """rules:
@@ -135,12 +143,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("POST", "/api/v1/objectives/{objective_id}/return"): Entry(
         "/api/v1/objectives/{o1}/return", "ana", "dan", body={"comment": "measure it"}, workflow=True
     ),
-    ("GET", "/api/v1/objectives/{objective_id}/comments"): Entry(
-        "/api/v1/objectives/{o1}/comments", "dan", None, why=OPEN
-    ),
-    ("POST", "/api/v1/objectives/{objective_id}/comments"): Entry(
-        "/api/v1/objectives/{o1}/comments", "dan", None, 201, body={"body": "@bo nice"}, why=OPEN
-    ),
+    **_comments("/api/v1/objectives/{objective_id}/comments", "/api/v1/objectives/{o1}/comments", "@bo nice"),
     # ------------------------------------------------------------ key results and check-ins
     ("GET", "/api/v1/key-results"): Entry("/api/v1/key-results", "dan", None, foreign=OWN, why=OPEN),
     ("GET", "/api/v1/key-results/{kr_id}"): Entry("/api/v1/key-results/{kr1}", "dan", None, why=OPEN),
@@ -165,11 +168,8 @@ MATRIX: dict[tuple[str, str], Entry] = {
         "/api/v1/key-results/{kr1}/check-ins", "dan", None, why=OPEN
     ),
     ("GET", "/api/v1/check-ins/{check_in_id}"): Entry("/api/v1/check-ins/{ci1}", "dan", None, why=OPEN),
-    ("GET", "/api/v1/key-results/{kr_id}/comments"): Entry(
-        "/api/v1/key-results/{kr1}/comments", "dan", None, why=OPEN
-    ),
-    ("POST", "/api/v1/key-results/{kr_id}/comments"): Entry(
-        "/api/v1/key-results/{kr1}/comments", "dan", None, 201, body={"body": "how can I help?"}, why=OPEN
+    **_comments(
+        "/api/v1/key-results/{kr_id}/comments", "/api/v1/key-results/{kr1}/comments", "how can I help?"
     ),
     # ------------------------------------------------------------ tasks
     ("GET", "/api/v1/tasks"): Entry("/api/v1/tasks", "dan", None, foreign=OWN, why=OPEN),
@@ -195,10 +195,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("DELETE", "/api/v1/tasks/{task_id}/collaborators/{person_id}"): Entry(
         "/api/v1/tasks/{t1}/collaborators/{ana}", "cai", "dan", headers=V1
     ),
-    ("GET", "/api/v1/tasks/{task_id}/comments"): Entry("/api/v1/tasks/{t1}/comments", "dan", None, why=OPEN),
-    ("POST", "/api/v1/tasks/{task_id}/comments"): Entry(
-        "/api/v1/tasks/{t1}/comments", "dan", None, 201, body={"body": "@张伟 需要帮忙吗"}, why=OPEN
-    ),
+    **_comments("/api/v1/tasks/{task_id}/comments", "/api/v1/tasks/{t1}/comments", "@张伟 需要帮忙吗"),
     # ------------------------------------------------------------ governance
     ("GET", "/api/v1/audit"): Entry("/api/v1/audit", "amy", "dan", foreign=OWN),
     ("GET", "/api/v1/change-requests"): Entry("/api/v1/change-requests", "dan", None, foreign=OWN, why=OPEN),

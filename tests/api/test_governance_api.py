@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from okrflow.domain.model import Phase
 from okrflow.domain.scoring import score_key_result
-from okrflow.services import change_control
+from okrflow.services import change_decisions
 from okrflow.store import AuditStore, CheckInStore, CycleStore, KeyResultStore, TaskStore
 from tests.api.conftest import T0, Api
 
@@ -108,7 +108,7 @@ async def test_an_applied_change_stays_on_the_objectives_revision_log_with_its_r
     api: Api, db: Session
 ) -> None:
     assert (await api.get("dan", "/api/v1/objectives/{o2}/revisions")).json()["revisions"] == []
-    change_control.decide_change(
+    change_decisions.decide_change(
         db, "a", "a-cr1", decided_by="a-ana", approve=True, note="", at=T0 + timedelta(days=1)
     )
     db.commit()

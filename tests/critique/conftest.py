@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,13 +17,9 @@ from typing import Any
 
 import pytest
 
+from okrflow.runtime.embedded import free_port
+
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def smollm2_gguf() -> Path | None:

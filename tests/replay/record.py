@@ -17,13 +17,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from temporalio.client import Client, WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 
-from okrflow.runtime.embedded import find_binary
 from okrflow.runtime.worker import build_worker
 from okrflow.store.testing import migrated_engine
 from okrflow.synthetic import generate_org
+from tests.workflows.clock import own_environment
 from tests.workflows.quarter import FUTURE_START, load_quarter, settings
 from workflows.cycle import CycleWorkflow, review_workflow_id
 from workflows.messages import CycleInput, DecideDraftInput, PauseInput, SubmitDraftInput
@@ -67,10 +65,7 @@ async def record_quarter(
 
 async def main() -> None:
     HISTORIES.mkdir(exist_ok=True)
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=find_binary("temporal-test-server"), data_converter=pydantic_data_converter
-    )
-    try:
+    async with own_environment() as env:
         with tempfile.TemporaryDirectory() as tmp, migrated_engine("sqlite", directory=Path(tmp)) as engine:
             org = generate_org(seed=21, people=24, cycle_start=FUTURE_START, weeks=5, as_of_week=4)
             for o in org.objectives[:1]:
@@ -82,8 +77,6 @@ async def main() -> None:
                     history = await handle.fetch_history()
                     (HISTORIES / f"{name}.json").write_text(history.to_json())
                     print(f"recorded {name}: {len(history.events)} events")
-    finally:
-        await env.shutdown()
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from okrflow.domain.calendar import cycle_calendar, review_times
 from okrflow.domain.model import ObjectiveStatus, Phase
 from okrflow.runtime.worker import build_worker
 from okrflow.services import change_control
-from okrflow.services.governance import open_consultation
+from okrflow.services.consultations import open_consultation
 from okrflow.store import ConsultationStore, CycleStore, PeopleStore, TaskStore, unit_of_work
 from okrflow.store.testing import migrated_engine
 from okrflow.synthetic import Pattern, SyntheticOrg, generate_org, small_org

@@ -19,9 +19,10 @@ check-in compliance counts the reviews of weeks 2..13 (12 weeks). Final values:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import random
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from okrflow.domain.calendar import review_time
 from okrflow.domain.model import (
@@ -40,31 +41,26 @@ from okrflow.domain.model import (
     Objective,
     ObjectiveKind,
     ObjectiveStatus,
-    Org,
     Person,
     RuleMode,
     Severity,
     SubjectType,
     Task,
     TaskStatus,
-    Team,
 )
 from okrflow.domain.snapshot import CycleSnapshot
 from okrflow.reports.cycle_report import Retrospective
+from tests.unit.acme import ORG, TEAMS
+from tests.unit.acme import PEOPLE as ACME_PEOPLE
 
-ORG = Org(id="acme", name="Acme")
 CYCLE = Cycle(id="q1", org_id="acme", name="2026-Q1", start=date(2026, 1, 1), end=date(2026, 3, 31))
 CLOSE_DAY = date(2026, 4, 10)
 CLOSE_AT = datetime(2026, 4, 10, 12, tzinfo=UTC)
 HOSTILE = '<script>alert("x")</script> | **bold** [link](http://evil)'
 
-TEAMS = [Team(id="pay", org_id="acme", name="Payments"), Team(id="ops", org_id="acme", name="Operations")]
-PEOPLE = [
-    Person(id="ana", org_id="acme", name="Ana López", handle="ana", team_id="pay"),
-    Person(id="wei", org_id="acme", name="张伟", handle="wei", team_id="pay", language=Language.ZH),
-    Person(id="bo", org_id="acme", name="Bo", handle="bo", team_id="ops"),
-    Person(id="cy", org_id="acme", name="Cy", handle="cy"),
-]
+T = TypeVar("T")
+
+PEOPLE = [*ACME_PEOPLE, Person(id="cy", org_id="acme", name="Cy", handle="cy")]  # cy has no team
 
 
 def objective(oid: str, owner: str, team: str | None, kind: ObjectiveKind, **kw: Any) -> Objective:
@@ -291,3 +287,15 @@ def retrospectives(hostile: str = "") -> dict[str, Retrospective]:
             language=Language.ZH,
         ),
     }
+
+
+def shuffler(seed: int) -> Callable[[Iterable[T]], list[T]]:
+    """A function that lists its items in a random order (the same orders for the same seed)."""
+    rng = random.Random(seed)
+
+    def shuffled(items: Iterable[T]) -> list[T]:
+        out = list(items)
+        rng.shuffle(out)
+        return out
+
+    return shuffled

@@ -86,6 +86,22 @@ def test_the_refusal_says_who_may() -> None:
 
 
 @pytest.mark.parametrize(
+    ("who", "whom", "fields", "ok"),
+    [
+        ("peer", "peer", ["language", "timezone", "email"], True),
+        ("peer", "peer", ["language", "role"], False),
+        ("peer", "doer", ["language"], False),
+        ("boss", "owner", ["weekly_capacity_hours"], False),
+        ("admin", "owner", ["role", "manager_id"], True),
+    ],
+)
+def test_admins_change_people_and_everyone_their_own_language_time_zone_and_email(
+    who: str, whom: str, fields: list[str], ok: bool
+) -> None:
+    assert allowed(lambda: access.require_edit_person(PEOPLE[who], PEOPLE[whom], fields)) is ok
+
+
+@pytest.mark.parametrize(
     ("scope", "who", "team_ids", "lead_of", "published", "ok"),
     [
         ("org", "peer", set(), set(), False, False),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import random
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from html import unescape
+from typing import Any
 
 import pytest
 from markdown_it import MarkdownIt
@@ -21,13 +22,8 @@ from okrflow.domain.model import (
     SubjectType,
 )
 from okrflow.domain.snapshot import CycleSnapshot
-from okrflow.reports.ambassador import (
-    AmbassadorDigest,
-    IntakeProblem,
-    ProblemStatus,
-    ambassador_digest,
-    render_digest,
-)
+from okrflow.reports.ambassador import ambassador_digest, render_digest
+from okrflow.reports.ambassador_model import AmbassadorDigest, IntakeProblem, ProblemStatus
 from okrflow.reports.closeout_labels import LABELS
 from tests.unit import closeout_fixtures as F
 
@@ -57,14 +53,7 @@ CHECK_INS = [
 
 
 def snapshot(*, title_k8: str = "On-call rota staffed", shuffle: int | None = None) -> CycleSnapshot:
-    rng = random.Random(shuffle)
-
-    def order(items: list) -> list:  # type: ignore[type-arg]
-        items = list(items)
-        if shuffle is not None:
-            rng.shuffle(items)
-        return items
-
+    order: Callable[[Iterable[Any]], list[Any]] = F.shuffler(shuffle) if shuffle is not None else list
     krs = [k if k.id != "k8" else k.model_copy(update={"title": title_k8}) for k in F.key_results()]
     return CycleSnapshot.build(
         org=F.ORG,
@@ -251,13 +240,7 @@ def test_hostile_text_is_escaped_in_the_digest() -> None:
 
 
 def test_the_digest_is_the_same_whatever_order_the_records_come_in(d: AmbassadorDigest) -> None:
-    rng = random.Random(3)
-
-    def shuffled(items: list) -> list:  # type: ignore[type-arg]
-        items = list(items)
-        rng.shuffle(items)
-        return items
-
+    shuffled = F.shuffler(3)
     again = ambassador_digest(
         snapshot(shuffle=5),
         week=WEEK,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from typer.testing import CliRunner
 from api.app import create_app
 from okrflow.cli import app
 from okrflow.domain.model import KeyResult, KRKind
+from okrflow.runtime.embedded import free_port
 from okrflow.runtime.settings import Settings
 from okrflow.store import TokenStore, make_engine, make_session_factory, unit_of_work
 from okrflow.store.migrate import upgrade
@@ -24,12 +24,6 @@ from okrflow.store.tables import check_ins, key_results
 from okrflow.synthetic import generate_org
 
 runner = CliRunner()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

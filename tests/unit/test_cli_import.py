@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from okrflow.store.bulk import bulk_load
 from okrflow.store.migrate import upgrade
 from okrflow.store.tables import audit_log, key_results, objectives, tasks
 from okrflow.synthetic import SyntheticOrg, generate_org
+from tests.unit.cli_databases import copy_env, migrated_database
 
 runner = CliRunner()
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples"
@@ -30,25 +30,18 @@ def org() -> SyntheticOrg:
 @pytest.fixture(scope="module")
 def templates(org: SyntheticOrg, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A database with the whole org, and one with only its people, teams and cycle."""
-    out = {}
-    for name, whole in (("full", True), ("bare", False)):
-        path = tmp_path_factory.mktemp("cli") / f"{name}.db"
-        engine = make_engine(f"sqlite:///{path}")
-        upgrade(engine)
-        with unit_of_work(make_session_factory(engine)) as session:
-            if whole:
-                org.write(session)
-            else:
-                bulk_load(session, orgs=[org.org], people=org.people, teams=org.teams, cycles=[org.cycle])
-        engine.dispose()
-        out[name] = path
-    return out
+    directory = tmp_path_factory.mktemp("cli")
+    return {
+        "full": migrated_database(directory / "full.db", org.write),
+        "bare": migrated_database(
+            directory / "bare.db",
+            lambda s: bulk_load(s, orgs=[org.org], people=org.people, teams=org.teams, cycles=[org.cycle]),
+        ),
+    }
 
 
 def database(templates: dict[str, Path], name: str, tmp_path: Path) -> dict[str, str]:
-    path = tmp_path / f"{name}.db"
-    shutil.copy(templates[name], path)
-    return {"OKRFLOW_DATABASE_URL": f"sqlite:///{path}"}
+    return copy_env(templates[name], tmp_path)
 
 
 def counts(env: dict[str, str]) -> dict[str, int]:

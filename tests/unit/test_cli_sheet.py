@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,8 +11,8 @@ from okrflow.cli import app
 from okrflow.domain.model import Language
 from okrflow.reports import build_weekly_sheet, render_markdown
 from okrflow.store import SheetStore, make_engine, make_session_factory, unit_of_work
-from okrflow.store.migrate import upgrade
 from okrflow.synthetic import SyntheticOrg, generate_org
+from tests.unit.cli_databases import copy_env, migrated_database
 
 runner = CliRunner()
 
@@ -25,20 +24,12 @@ def org() -> SyntheticOrg:
 
 @pytest.fixture(scope="module")
 def template(org: SyntheticOrg, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("sheet") / "org.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    with unit_of_work(make_session_factory(engine)) as session:
-        org.write(session)
-    engine.dispose()
-    return path
+    return migrated_database(tmp_path_factory.mktemp("sheet") / "org.db", org.write)
 
 
 @pytest.fixture
 def env(template: Path, tmp_path: Path) -> dict[str, str]:
-    path = tmp_path / "org.db"
-    shutil.copy(template, path)
-    return {"OKRFLOW_DATABASE_URL": f"sqlite:///{path}"}
+    return copy_env(template, tmp_path)
 
 
 def test_without_a_stored_sheet_it_is_built_from_the_database_as_of_that_weeks_review(

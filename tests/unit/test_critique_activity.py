@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import socket
 
 import pytest
 from openai import AsyncOpenAI
@@ -15,6 +14,7 @@ from activities.critique import CritiqueActivities, CritiqueDraftInput
 from okrflow.critique import Draft
 from okrflow.critique.contract import AIError
 from okrflow.critique.llm import LLMCritic
+from okrflow.runtime.embedded import free_port
 
 DRAFT = Draft.model_validate(
     {
@@ -29,9 +29,7 @@ DRAFT = Draft.model_validate(
 
 
 def unreachable_llm() -> LLMCritic:
-    with socket.socket() as s:  # a port nobody listens on: connections are refused at once
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()  # a port nobody listens on: connections are refused at once
     client = AsyncOpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="unused", max_retries=0)
     return LLMCritic(client, model="m", timeout_seconds=5)
 

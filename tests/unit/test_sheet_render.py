@@ -19,11 +19,12 @@ from markdown_it import MarkdownIt
 
 from okrflow.domain.model import CalendarEvent, HealthLevel, Language, Severity, TaskStatus
 from okrflow.domain.trend import Trend
-from okrflow.reports.labels import LABELS
-from okrflow.reports.render import escape_markdown, render_html, render_json, render_markdown, sheet_title
+from okrflow.reports.formatting import escape_markdown
+from okrflow.reports.render import render_html, render_json, render_markdown, sheet_title
+from okrflow.reports.sheet_labels import LABELS
 from okrflow.reports.sheet_model import HealthTrends, KRStatus, SheetThresholds, UpcomingKind, WeeklySheet
 from okrflow.reports.weekly_sheet import build_weekly_sheet
-from tests.unit.test_weekly_sheet import (
+from tests.unit.sheet_fixtures import (
     LAST_WEEK,
     REVIEW,
     THIS_WEEK,

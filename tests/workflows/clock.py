@@ -1,8 +1,8 @@
-"""A time-skipping server of a module's own, for modules that move the clock far ahead.
+"""Time-skipping test servers: the one the session shares, and one of a module's own.
 
-The test server's clock only moves forward and is shared by every test of the process: a module that
-runs to the end of a quarter would leave the next module's cycle (which starts at ``FUTURE_START``)
-in the past. Such a module overrides the session's ``env`` with its own server.
+The test server's clock only moves forward and is shared by every test that uses the server: a module
+that runs to the end of a quarter would leave the next module's cycle (which starts at ``FUTURE_START``)
+in the past. Such a module overrides the session's ``env`` with a server of its own.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from okrflow.runtime.embedded import find_binary
 
 @asynccontextmanager
 async def own_environment() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server from the binary in the venv (no download), with the pydantic converter."""
     environment = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=find_binary("temporal-test-server"),
         data_converter=pydantic_data_converter,

@@ -9,13 +9,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
 from okrflow.runtime.settings import Settings
 from okrflow.runtime.worker import build_worker
 from okrflow.store import make_session_factory, unit_of_work
+from okrflow.store.tables import notifications
 from okrflow.synthetic import SyntheticOrg
 from workflows.cycle import CycleWorkflow
 from workflows.messages import CycleInput, CycleResult
@@ -38,6 +39,13 @@ class Quarter:
     @property
     def cycle_id(self) -> str:
         return self.org.cycle.id
+
+    def notifications(self, kind: str, **payload: Any) -> list[dict[str, Any]]:
+        """The notifications of ``kind`` in the outbox, as rows; with ``payload``, those whose payload
+        has these values."""
+        with unit_of_work(self.sessions) as session:
+            rows = session.execute(select(notifications).where(notifications.c.kind == kind)).mappings()
+            return [dict(r) for r in rows if all(r["payload"][k] == v for k, v in payload.items())]
 
 
 def load_quarter(org: SyntheticOrg, engine: Engine) -> Quarter:

@@ -12,16 +12,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from okrflow.domain.errors import InvalidState, ValidationFailed
 from okrflow.domain.model import ChangeRequestStatus, KeyResult, ObjectiveStatus, Person, Phase, SubjectType
 from okrflow.runtime.worker import build_worker
-from okrflow.services import change_control, drafting
+from okrflow.services import change_control, drafting, midterm
 from okrflow.store import AuditStore, CycleStore, KeyResultStore, PeopleStore, unit_of_work
-from okrflow.store.tables import notifications
 from okrflow.store.testing import migrated_engine
 from okrflow.synthetic import small_org
 from tests.workflows.clock import own_environment
@@ -95,12 +93,6 @@ async def request(
     return created, handle
 
 
-def inbox(world: World, kind: str) -> list[dict[str, Any]]:
-    with unit_of_work(world.quarter.sessions) as session:
-        rows = session.execute(select(notifications).where(notifications.c.kind == kind)).mappings().all()
-    return [dict(r) for r in rows]
-
-
 def key_result(world: World, kr_id: str) -> KeyResult:
     with unit_of_work(world.quarter.sessions) as session:
         return KeyResultStore(session).get(world.quarter.org_id, kr_id)
@@ -150,7 +142,7 @@ async def test_outside_the_window_a_change_waits_for_its_approver_then_is_applie
         drafting.update_key_result(
             session, owner, kr.id, {"target": new_target}, expected_version=kr.version, at=await now(env)
         )
-    reminded = [n for n in inbox(world, "change_waiting") if n["payload"]["change_request_id"] == created.id]
+    reminded = world.quarter.notifications("change_waiting", change_request_id=created.id)
     assert {n["recipient_id"] for n in reminded} == {manager}
 
     assert "the approver is" in await refusal(handle, DecideChangeInput(decided_by=owner.id, approve=True))
@@ -169,7 +161,7 @@ async def test_outside_the_window_a_change_waits_for_its_approver_then_is_applie
         history = (
             AuditStore(session).list(q.org_id, subject_type=SubjectType.KEY_RESULT, subject_id=kr.id).items
         )
-        log = change_control.revision_log(session, q.org_id, kr.objective_id)
+        log = midterm.revision_log(session, q.org_id, kr.objective_id)
         everyone = {p.id for p in PeopleStore(session).list(q.org_id) if p.active}
     applied = history[0]
     assert (applied.action, applied.actor_id, applied.reason) == (
@@ -185,9 +177,7 @@ async def test_outside_the_window_a_change_waits_for_its_approver_then_is_applie
         manager,
         False,
     )
-    published = [
-        n for n in inbox(world, "change_published") if n["payload"]["change_request_id"] == created.id
-    ]
+    published = world.quarter.notifications("change_published", change_request_id=created.id)
     assert {n["recipient_id"] for n in published} == everyone
     assert decided.published_to == len(everyone)
     assert "A partner dropped out" in published[0]["body"]["en"] and "原因" in published[0]["body"]["zh"]
@@ -205,7 +195,7 @@ async def test_a_rejected_change_tells_the_requester_why_and_changes_nothing(
     )
     assert (await finished(env, handle)).status is ChangeRequestStatus.REJECTED
     assert key_result(world, kr.id).title == kr.title
-    told = [n for n in inbox(world, "change_rejected") if n["payload"]["change_request_id"] == created.id]
+    told = world.quarter.notifications("change_rejected", change_request_id=created.id)
     assert [n["recipient_id"] for n in told] == [owner.id] and "Keep the ambition" in told[0]["body"]["en"]
 
 
@@ -227,9 +217,7 @@ async def test_a_midterm_revision_is_applied_and_appears_in_the_published_log_wi
         )
         assert (await finished(env, handle)).status is ChangeRequestStatus.APPLIED
         with unit_of_work(q.sessions) as session:
-            revisions, told = change_control.close_midterm_review(
-                session, q.org_id, q.cycle_id, at=await now(env)
-            )
+            revisions, told = midterm.close_midterm_review(session, q.org_id, q.cycle_id, at=await now(env))
             history = (
                 AuditStore(session)
                 .list(q.org_id, subject_type=SubjectType.KEY_RESULT, subject_id=kr.id)
@@ -239,7 +227,7 @@ async def test_a_midterm_revision_is_applied_and_appears_in_the_published_log_wi
         with unit_of_work(q.sessions) as session:
             CycleStore(session).set_phase(q.org_id, q.cycle_id, Phase.EXECUTION)
     assert revisions == 1 and history[0].action == "midterm_revision"
-    (log,) = [n for n in inbox(world, "revision_log") if n["recipient_id"] == owner.id]
+    (log,) = [n for n in world.quarter.notifications("revision_log") if n["recipient_id"] == owner.id]
     (entry,) = log["payload"]["revisions"]
     assert (entry["change_request_id"], entry["reason"], entry["changes"]) == (
         created.id,
@@ -258,7 +246,7 @@ async def test_a_request_nobody_decides_lapses_when_the_cycle_ends(
     result: ChangeRequestResult = await handle.result()
     assert result.status is ChangeRequestStatus.WITHDRAWN
     assert key_result(world, kr.id).title == kr.title
-    lapsed = [n for n in inbox(world, "change_expired") if n["payload"]["change_request_id"] == created.id]
+    lapsed = world.quarter.notifications("change_expired", change_request_id=created.id)
     assert [n["recipient_id"] for n in lapsed] == [kr.owner_id]
-    reminders = [n for n in inbox(world, "change_waiting") if n["payload"]["change_request_id"] == created.id]
+    reminders = world.quarter.notifications("change_waiting", change_request_id=created.id)
     assert len({n["dedupe_key"] for n in reminders}) == 3  # reminded every few days, three times at most

@@ -11,16 +11,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from okrflow.domain.model import CheckIn, ConsultationStatus, SubjectType
 from okrflow.runtime.worker import build_worker
-from okrflow.services.governance import open_consultation
+from okrflow.services.consultations import open_consultation
 from okrflow.store import AuditStore, CheckInStore, ConsultationStore, PeopleStore, TaskStore, unit_of_work
-from okrflow.store.tables import notifications
 from okrflow.store.testing import migrated_engine
 from okrflow.synthetic import Pattern, small_org
 from tests.workflows.clock import own_environment
@@ -100,12 +98,6 @@ async def convene(env: WorkflowEnvironment, world: World, kr_id: str, reason: st
     return consultation.id, handle
 
 
-def kinds(world: World, kind: str) -> list[dict]:
-    with unit_of_work(world.quarter.sessions) as session:
-        rows = session.execute(select(notifications).where(notifications.c.kind == kind)).mappings().all()
-    return [dict(r) for r in rows]
-
-
 async def refused(handle: object, record: RecordMeetingInput) -> str:
     """The reason the workflow's validator gives for refusing a meeting record."""
     with pytest.raises(WorkflowUpdateFailedError) as failed:
@@ -140,9 +132,7 @@ async def test_a_key_result_that_did_not_recover_escalates_one_rung_up_after_a_c
 
     # The meeting deadline passes without a record: every participant is chased.
     await env.sleep(before.meet_by - await env.get_current_time() + timedelta(hours=1))
-    chased = [
-        n for n in kinds(world, "consultation_overdue") if n["payload"]["consultation_id"] == consultation_id
-    ]
+    chased = world.quarter.notifications("consultation_overdue", consultation_id=consultation_id)
     assert {n["recipient_id"] for n in chased} == set(before.participants)
 
     outsider = next(p.id for p in q.org.people if p.active and p.id not in before.participants)
@@ -184,7 +174,7 @@ async def test_a_key_result_that_did_not_recover_escalates_one_rung_up_after_a_c
         current = people[current.manager_id]
     highest = max((i for i, m in enumerate(chain) if m in before.participants), default=-1)
     assert added == [chain[highest + 1]]
-    told = {n["recipient_id"] for n in kinds(world, "consultation_escalated")}
+    told = {n["recipient_id"] for n in world.quarter.notifications("consultation_escalated")}
     assert set(added) <= told
 
     # The successor runs its own workflow; an ambassador closes it by hand with a note.
@@ -235,5 +225,5 @@ async def test_a_key_result_that_recovered_by_the_check_date_closes_the_consulta
         closed = ConsultationStore(session).get(q.org_id, consultation_id)
     assert closed.status is ConsultationStatus.RECOVERED
     assert (closed.outcome_note or "").startswith(f"Recovered on {check_on.isoformat()}: gap < 0.1 holds")
-    told = {n["recipient_id"] for n in kinds(world, "consultation_recovered")}
+    told = {n["recipient_id"] for n in world.quarter.notifications("consultation_recovered")}
     assert set(closed.participants) <= told

@@ -4,13 +4,16 @@ the wrong person is refused synchronously, and people without approved OKRs are 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
-from temporalio.client import WorkflowUpdateFailedError
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from okrflow.domain.calendar import cycle_calendar
@@ -136,18 +139,26 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
         yield engine
 
 
-async def test_submit_critiques_the_draft_and_the_manager_approves_it(
-    env: WorkflowEnvironment, engine: Engine, tmp_path: Path
-) -> None:
-    sessions = make_session_factory(engine)
-    s = settings(tmp_path)
+@asynccontextmanager
+async def running_cycle(
+    env: WorkflowEnvironment, sessions: sessionmaker[Session], tmp: Path
+) -> AsyncIterator[WorkflowHandle[Any, Any]]:
+    """A worker over the test org's store, and the cycle's workflow started on it."""
+    s = settings(tmp)
     async with build_worker(s, env.client, session_factory=sessions):
-        handle = await env.client.start_workflow(
+        yield await env.client.start_workflow(
             CycleWorkflow.run,
             CycleInput(org_id=ORG, cycle_id=CYCLE),
             id=f"cycle-{uuid.uuid4()}",
             task_queue=s.temporal_task_queue,
         )
+
+
+async def test_submit_critiques_the_draft_and_the_manager_approves_it(
+    env: WorkflowEnvironment, engine: Engine, tmp_path: Path
+) -> None:
+    sessions = make_session_factory(engine)
+    async with running_cycle(env, sessions, tmp_path) as handle:
         submitted = await handle.execute_update(
             CycleWorkflow.submit_draft, SubmitDraftInput(objective_id="o1", submitted_by="li")
         )
@@ -211,7 +222,6 @@ async def test_people_without_approved_okrs_are_reminded_before_the_cycle_starts
     env: WorkflowEnvironment, engine: Engine, tmp_path: Path
 ) -> None:
     sessions = make_session_factory(engine)
-    s = settings(tmp_path)
     with unit_of_work(sessions) as session:
         cycle = CycleStore(session).get(ORG, CYCLE)
         # Wang has an approved objective already; Li's is a draft; Zoe and the admin have none.
@@ -228,13 +238,7 @@ async def test_people_without_approved_okrs_are_reminded_before_the_cycle_starts
             actor="wang",
         )
     starts = cycle_calendar(cycle).starts
-    async with build_worker(s, env.client, session_factory=sessions):
-        handle = await env.client.start_workflow(
-            CycleWorkflow.run,
-            CycleInput(org_id=ORG, cycle_id=CYCLE),
-            id=f"cycle-{uuid.uuid4()}",
-            task_queue=s.temporal_task_queue,
-        )
+    async with running_cycle(env, sessions, tmp_path) as handle:
         paused = await handle.execute_update(CycleWorkflow.pause, PauseInput(by="boss"))
         assert paused.paused
         await handle.execute_update(CycleWorkflow.resume, PauseInput(by="boss"))

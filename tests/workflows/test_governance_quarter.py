@@ -22,7 +22,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
@@ -46,7 +45,7 @@ from okrflow.domain.scoring import score_key_result
 from okrflow.reports.ambassador_model import IntakeProblem
 from okrflow.reports.cycle_report import Retrospective
 from okrflow.runtime.worker import build_worker
-from okrflow.services import change_control, closeout, drafting
+from okrflow.services import change_control, closeout, drafting, midterm
 from okrflow.store import (
     ChangeRequestStore,
     CheckInStore,
@@ -66,7 +65,6 @@ from okrflow.store import (
 )
 from okrflow.store.digests import DigestStore
 from okrflow.store.snapshot import load_snapshot
-from okrflow.store.tables import notifications
 from okrflow.store.testing import migrated_engine
 from okrflow.synthetic import Pattern, Signal, small_org
 from rules.load import load_default
@@ -214,7 +212,7 @@ async def run(env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory
                     at=now,
                 )
                 other = next(o for o in org.objectives if o.id == candidates[1].objective_id)
-                change_control.confirm_midterm(
+                midterm.confirm_midterm(
                     session, people[other.owner_id], other.id, note="Still the right bet", at=now
                 )
             await _decide(env, q, queue, revision.id, owner.manager_id or "")
@@ -322,12 +320,6 @@ async def run(env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory
 # ---------------------------------------------------------------- helpers for the assertions
 
 
-def _notices(run: Run, kind: str) -> list[dict[str, Any]]:
-    with run.session() as session:
-        rows = session.execute(select(notifications).where(notifications.c.kind == kind)).mappings().all()
-    return [dict(r) for r in rows]
-
-
 def _report(run: Run) -> StoredReport:
     with run.session() as session:
         return CycleReportStore(session).get(run.org_id, run.cycle_id)
@@ -373,12 +365,14 @@ async def test_convened_participants_are_told_and_a_meeting_nobody_records_is_ch
     met = {scripted.escalating.id, scripted.recovering.id}  # type: ignore[union-attr]
     people = {p.id: p for p in run.quarter.org.people}
     ambassadors = {p.id for p in people.values() if p.role.value == "ambassador" and p.active}
-    convened = {n["payload"]["consultation_id"]: set() for n in _notices(run, "consultation_convened")}
-    for n in _notices(run, "consultation_convened"):
+    convened = {
+        n["payload"]["consultation_id"]: set() for n in run.quarter.notifications("consultation_convened")
+    }
+    for n in run.quarter.notifications("consultation_convened"):
         convened[n["payload"]["consultation_id"]].add(n["recipient_id"])
     ends = cycle_calendar(run.quarter.org.cycle).ends
     chased: dict[str, set[str]] = defaultdict(set)
-    for n in _notices(run, "consultation_overdue"):
+    for n in run.quarter.notifications("consultation_overdue"):
         chased[n["payload"]["consultation_id"]].add(n["dedupe_key"])
     for c in _consultations(run):
         if not c.opened_by.startswith("rule:"):
@@ -408,7 +402,7 @@ async def test_the_follow_up_check_escalates_a_key_result_that_did_not_recover(r
     assert successor.level == 1 and successor.subject_id == escalating.subject_id
     added = set(successor.participants) - set(checked.participants)
     assert len(added) == 1
-    told = {n["recipient_id"] for n in _notices(run, "consultation_escalated")}
+    told = {n["recipient_id"] for n in run.quarter.notifications("consultation_escalated")}
     assert added <= told
     # Nobody met at the higher level before the quarter ended: it closed then.
     assert successor.status is ConsultationStatus.CLOSED
@@ -420,7 +414,7 @@ async def test_the_follow_up_check_closes_a_consultation_whose_key_result_recove
     checked = next(c for c in _consultations(run) if c.id == recovering.id)
     assert checked.status is ConsultationStatus.RECOVERED
     assert (checked.outcome_note or "").startswith("Recovered on")
-    told = {n["recipient_id"] for n in _notices(run, "consultation_recovered")}
+    told = {n["recipient_id"] for n in run.quarter.notifications("consultation_recovered")}
     assert set(checked.participants) <= told
 
 
@@ -435,15 +429,13 @@ async def test_a_locked_key_result_changed_outside_the_window_only_with_approval
     with run.session() as session:
         request = ChangeRequestStore(session).get(run.org_id, change["id"])
         kr = KeyResultStore(session).get(run.org_id, change["kr"].id)
-        log = change_control.revision_log(session, run.org_id, kr.objective_id)
+        log = midterm.revision_log(session, run.org_id, kr.objective_id)
     assert request.status is ChangeRequestStatus.APPLIED and not request.midterm
     assert kr.title == change["changes"]["title"]
     entry = next(e for e in log if e.change_request_id == change["id"])
     assert entry.changes == {"title": [change["kr"].title, change["changes"]["title"]]}
     assert (entry.reason, entry.approved_by) == ("Regulation blocks the third region", change["approver"])
-    published = [
-        n for n in _notices(run, "change_published") if n["payload"]["change_request_id"] == change["id"]
-    ]
+    published = run.quarter.notifications("change_published", change_request_id=change["id"])
     active = {p.id for p in run.quarter.org.people if p.active}
     assert {n["recipient_id"] for n in published} == active
 
@@ -453,14 +445,14 @@ async def test_a_midterm_revision_is_in_the_published_revision_log_and_the_repor
 ) -> None:
     revision = run.scripted.revision
     kr = revision["kr"]
-    logs = _notices(run, "revision_log")
+    logs = run.quarter.notifications("revision_log")
     assert {n["recipient_id"] for n in logs} == {p.id for p in run.quarter.org.people if p.active}
     (entry,) = logs[0]["payload"]["revisions"]
     assert entry["change_request_id"] == revision["id"]
     assert entry["reason"] == "The market shrank by a fifth"
     assert entry["changes"] == {"target": [kr.target, revision["changes"]["target"]]}
     assert entry["approved_by"] == revision["approver"]
-    asked = {n["recipient_id"] for n in _notices(run, "midterm_review")}
+    asked = {n["recipient_id"] for n in run.quarter.notifications("midterm_review")}
     approved_owners = {o.owner_id for o in run.quarter.org.objectives if o.status is ObjectiveStatus.APPROVED}
     assert asked == approved_owners & {p.id for p in run.quarter.org.people if p.active}
     report = _report(run).report
@@ -518,7 +510,7 @@ async def test_the_report_tells_the_story_behind_key_results_score_low_and_are_c
     assert {k for k in behind if scores[k].objective_id in committed} <= carried
     retro = next(o for o in report.objectives if o.objective_id == run.scripted.retrospective).retrospective
     assert retro is not None and retro.what_did_not == "Late hiring"
-    told = {n["recipient_id"] for n in _notices(run, "cycle_report")}
+    told = {n["recipient_id"] for n in run.quarter.notifications("cycle_report")}
     assert told == {p.id for p in run.quarter.org.people if p.active}
 
 
@@ -617,7 +609,7 @@ async def test_every_write_to_the_archived_cycle_is_refused(run: Run) -> None:
 
 async def test_the_ambassadors_get_an_org_wide_digest_after_every_weekly_review(run: Run) -> None:
     ambassadors = {p.id for p in run.quarter.org.people if p.role.value == "ambassador" and p.active}
-    digests = _notices(run, "ambassador_digest")
+    digests = run.quarter.notifications("ambassador_digest")
     weeks: dict[str, set[int]] = defaultdict(set)
     for n in digests:
         weeks[n["recipient_id"]].add(n["payload"]["week"])

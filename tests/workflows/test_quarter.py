@@ -9,14 +9,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 from temporalio.testing import WorkflowEnvironment
 
 from okrflow.domain.calendar import cycle_calendar, phase_at, reminder_time, review_time
 from okrflow.domain.model import EscalationStatus, Phase
 from okrflow.store import EscalationStore, FlagStore, SheetStore, unit_of_work
 from okrflow.store.digests import DigestStore
-from okrflow.store.tables import notifications
 from okrflow.store.testing import migrated_engine
 from okrflow.synthetic import Pattern, Signal, small_org
 from rules.engine import evaluate
@@ -56,12 +54,6 @@ def flags_by_rule(q: Quarter, week: int) -> dict[str, set[str]]:
     for f in flags:
         out[f.rule_id].add(f.subject_id)
     return dict(out)
-
-
-def notices(q: Quarter, kind: str) -> list[dict]:
-    with unit_of_work(q.sessions) as session:
-        rows = session.execute(select(notifications).where(notifications.c.kind == kind)).mappings().all()
-    return [dict(r) for r in rows]
 
 
 async def test_the_quarter_runs_to_archive_with_a_review_every_week(quarter: Quarter) -> None:
@@ -108,7 +100,7 @@ async def test_check_in_reminders_go_to_exactly_the_owners_who_had_not_checked_i
     active = {p.id for p in org.people if p.active}
     owner_of = {k.id: k.owner_id for k in org.key_results}
     sent: dict[str, set[str]] = defaultdict(set)
-    for n in notices(quarter, "check_in_reminder"):
+    for n in quarter.notifications("check_in_reminder"):
         sent[n["dedupe_key"]].add(n["recipient_id"])
     checked = 0
     for week in range(2, 14):
@@ -154,7 +146,7 @@ async def test_a_ladder_climbs_week_by_week_and_stops_when_the_key_result_recove
 
 
 async def test_every_active_person_gets_one_digest_per_review(quarter: Quarter) -> None:
-    digests = notices(quarter, "weekly_digest")
+    digests = quarter.notifications("weekly_digest")
     per = defaultdict(int)
     for n in digests:
         per[(n["recipient_id"], n["dedupe_key"])] += 1
@@ -197,7 +189,7 @@ async def test_the_ignition_check_flags_exactly_the_unplanned_key_results(
         q = load_quarter(org, engine)
         await run_cycle(env, q, tmp_path)
         got = flags_by_rule(q, 2)
-        ignition = [n for n in notices(q, "ignition_check")]
+        ignition = q.notifications("ignition_check")
     assert got.get("ignition-no-plan", set()) == set(org.story.with_signal(Signal("ignition-no-plan")))
     assert got.get("ignition-unowned-or-undated", set()) == set(
         org.story.with_signal(Signal("ignition-unowned-or-undated"))
