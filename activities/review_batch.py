@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from activities.review_digests import flag_items, rung_items
 from activities.review_shared import SUBJECT_OF_SCOPE, SharedReview
 from okrflow.domain.model import Escalation, EscalationStatus, Flag, RuleMode, SubjectType
-from okrflow.reports import build_weekly_sheet, ignition_items
+from okrflow.reports import build_sheet, ignition_items, prepare_week
 from okrflow.store import EscalationStore, FlagStore, RuleEvaluationError, RuleSetStore, SheetStore
 from okrflow.store.digests import DigestItem, DigestStore
 from okrflow.store.tables import escalations
@@ -217,10 +217,9 @@ def _sheets(
             kr_ids=[k for k in snapshot.key_results if k in mine],
             over_capacity=_over_capacity(flags),
         )
+    prepared = prepare_week(snapshot, week=input.week, flags=flags)  # shared by the batch's teams
     return {
-        team_id: build_weekly_sheet(
-            snapshot, week=input.week, team_id=team_id, flags=flags, ignition=ignition
-        ).model_dump(mode="json")
+        team_id: build_sheet(prepared, team_id, ignition=ignition).model_dump(mode="json")
         for team_id in input.team_ids
     }
 

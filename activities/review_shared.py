@@ -116,13 +116,7 @@ class SharedReview:
 def build_shared(key: ReviewKey, snapshot: CycleSnapshot, compiled: CompiledRuleSet) -> SharedReview:
     """Facts of every subject some batch owns, evaluated once (pure: the snapshot is already loaded)."""
     scopes = frozenset(compiled.scopes(week=key.week, phase=key.phase))
-    team_subjects = _team_subjects(snapshot)
-    owner: dict[tuple[Scope, str], str] = {
-        (scope, sid): team
-        for team, per_team in team_subjects.items()
-        for scope, ids in per_team.items()
-        for sid in ids
-    }
+    team_subjects, owner = _team_subjects(snapshot)
     table = compute_facts(
         snapshot,
         week=key.week,
@@ -134,7 +128,7 @@ def build_shared(key: ReviewKey, snapshot: CycleSnapshot, compiled: CompiledRule
         scope: (
             dict(subject_rows)
             if scope is Scope.CYCLE
-            else {sid: facts for sid, facts in subject_rows.items() if (scope, sid) in owner}
+            else {sid: facts for sid, facts in subject_rows.items() if sid in owner[scope]}
         )
         for scope, subject_rows in table.rows.items()
     }
@@ -149,7 +143,7 @@ def build_shared(key: ReviewKey, snapshot: CycleSnapshot, compiled: CompiledRule
 
     def team_of(subject_type: SubjectType, subject_id: str) -> str | None:
         scope = _SCOPE_OF_SUBJECT[subject_type]
-        return None if scope is Scope.CYCLE else owner[(scope, subject_id)]
+        return None if scope is Scope.CYCLE else owner[scope][subject_id]
 
     return SharedReview(
         key=key,
@@ -164,8 +158,12 @@ def build_shared(key: ReviewKey, snapshot: CycleSnapshot, compiled: CompiledRule
     )
 
 
-def _team_subjects(snapshot: CycleSnapshot) -> dict[str, dict[Scope, set[str]]]:
-    """Per team: the team, its objectives, their key results and tasks, and its members."""
+def _team_subjects(
+    snapshot: CycleSnapshot,
+) -> tuple[dict[str, dict[Scope, set[str]]], dict[Scope, dict[str, str]]]:
+    """Per team: the team, its objectives, their key results and tasks, and its members; and the
+    other way round, per scope, the team owning each of those subjects (one pass over each kind)."""
+    teams = snapshot.teams
     out: dict[str, dict[Scope, set[str]]] = {
         t: {
             Scope.TEAM: {t},
@@ -174,27 +172,33 @@ def _team_subjects(snapshot: CycleSnapshot) -> dict[str, dict[Scope, set[str]]]:
             Scope.TASK: set(),
             Scope.PERSON: set(),
         }
-        for t in snapshot.teams
+        for t in teams
     }
-    team_of_objective = {}
-    for o in snapshot.objectives.values():
-        if o.team_id in out:
-            out[o.team_id][Scope.OBJECTIVE].add(o.id)
-            team_of_objective[o.id] = o.team_id
-    team_of_kr = {}
-    for kr in snapshot.key_results.values():
-        team = team_of_objective.get(kr.objective_id)
-        if team is not None:
-            out[team][Scope.KEY_RESULT].add(kr.id)
-            team_of_kr[kr.id] = team
-    for t in snapshot.tasks.values():
-        team = team_of_kr.get(t.kr_id)
-        if team is not None:
-            out[team][Scope.TASK].add(t.id)
-    for p in snapshot.people.values():
-        if p.team_id in out:
-            out[p.team_id][Scope.PERSON].add(p.id)
-    return out
+    team_of_objective = {
+        o.id: o.team_id for o in snapshot.objectives.values() if o.team_id is not None and o.team_id in teams
+    }
+    team_of_kr = {
+        kr.id: team
+        for kr in snapshot.key_results.values()
+        if (team := team_of_objective.get(kr.objective_id)) is not None
+    }
+    team_of_task = {
+        t.id: team for t in snapshot.tasks.values() if (team := team_of_kr.get(t.kr_id)) is not None
+    }
+    team_of_person = {
+        p.id: p.team_id for p in snapshot.people.values() if p.team_id is not None and p.team_id in teams
+    }
+    owner: dict[Scope, dict[str, str]] = {
+        Scope.TEAM: {t: t for t in teams},
+        Scope.OBJECTIVE: team_of_objective,
+        Scope.KEY_RESULT: team_of_kr,
+        Scope.TASK: team_of_task,
+        Scope.PERSON: team_of_person,
+    }
+    for scope in (Scope.OBJECTIVE, Scope.KEY_RESULT, Scope.TASK, Scope.PERSON):
+        for sid, team in owner[scope].items():
+            out[team][scope].add(sid)
+    return out, owner
 
 
 class ReviewCache:

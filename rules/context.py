@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from okrflow.domain.calendar import local_date
-from okrflow.domain.capacity import weekly_load
+from okrflow.domain.capacity import peak_loads
 from okrflow.domain.model import (
     KeyResult,
     KRKind,
@@ -129,15 +129,11 @@ class ReviewContext:
 
     @cached_property
     def peak_load(self) -> dict[str, tuple[float, int]]:
-        """Person id -> (peak load ratio, weeks over capacity), from this week to the end."""
-        loads = weekly_load(list(self.s.tasks.values()), self.s.people, self.s.cycle)
-        first = max(self.week, 1) - 1  # WeekLoad lists hold weeks 1..n in order
-        out = {}
-        for pid, weeks in loads.items():
-            ahead = [w.ratio for w in weeks[first:]]
-            peak = max(ahead, default=0.0)
-            out[pid] = (round(peak, DIGITS), sum(1 for r in ahead if r > 1.0) if peak > 1.0 else 0)
-        return out
+        """Person id -> (peak load ratio, weeks over capacity), from this week to the end; a person
+        without planned work is left out (read it as (0.0, 0))."""
+        s = self.s
+        loads = peak_loads(list(s.tasks.values()), s.people, s.cycle, from_week=self.week)
+        return {pid: (round(peak, DIGITS), over) for pid, (peak, over) in loads.items()}
 
     @cached_property
     def kr_progress(self) -> dict[str, float]:

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from okrflow.domain.calendar import count_working_days, is_working_day, week_count, week_of
 from okrflow.domain.model import Cycle, Person, PlanState, Task, TaskStatus
 
-__all__ = ["WeekLoad", "over_capacity", "weekly_load"]
+__all__ = ["WeekLoad", "over_capacity", "peak_loads", "weekly_load"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +77,61 @@ def weekly_load(
         For every person in ``people`` and every other task owner, sorted by id, one
         WeekLoad per cycle week (1..week_count).
     """
+    planned = _planned_hours(tasks, cycle, include_proposed=include_proposed)
+    idle = [0.0] * planned.weeks
+    out: dict[str, list[WeekLoad]] = {}
+    for pid in sorted(set(people) | set(planned.hours)):
+        capacities = planned.capacities(people.get(pid))
+        hours = planned.hours.get(pid, idle)
+        out[pid] = [
+            WeekLoad(week=w + 1, hours=h, capacity_hours=c, ratio=_ratio(h, c))
+            for w, (h, c) in enumerate(zip(hours, capacities, strict=True))
+        ]
+    return out
+
+
+def peak_loads(
+    tasks: Sequence[Task], people: Mapping[str, Person], cycle: Cycle, *, from_week: int
+) -> dict[str, tuple[float, int]]:
+    """Each task owner's highest load ratio from ``from_week`` to the cycle's end, and how many
+    of those weeks are over capacity (ratio above 1.0): ``weekly_load`` read from a week on,
+    without building a WeekLoad per person and week.
+
+    Returns:
+        Owner id -> (peak ratio, weeks over capacity); a person with no counted task is left
+        out (their peak is 0.0).
+    """
+    planned = _planned_hours(tasks, cycle, include_proposed=False)
+    first = max(from_week, 1) - 1
+    out: dict[str, tuple[float, int]] = {}
+    for pid, hours in planned.hours.items():
+        ratios = [
+            _ratio(h, c)
+            for h, c in zip(hours[first:], planned.capacities(people.get(pid))[first:], strict=True)
+        ]
+        peak = max(ratios, default=0.0)
+        out[pid] = (peak, sum(1 for r in ratios if r > 1.0) if peak > 1.0 else 0)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _PlannedHours:
+    """Hours per owner per week (owners with a counted task only), and the cycle's working week."""
+
+    hours: dict[str, list[float]]
+    weeks: int
+    week_working: list[int]  # working days in each week
+    full_week: int  # working days in a full week
+
+    def capacities(self, person: Person | None) -> list[float]:
+        """A person's capacity in each week: their weekly hours scaled by the week's working days."""
+        weekly = person.weekly_capacity_hours if person is not None else 0.0
+        full = self.full_week
+        return [weekly * days / full for days in self.week_working]
+
+
+def _planned_hours(tasks: Sequence[Task], cycle: Cycle, *, include_proposed: bool) -> _PlannedHours:
+    """The tasks' hours per owner per cycle week (see ``weekly_load``), rounded to 6 decimals."""
     tz = ZoneInfo(cycle.timezone)
     n_days = (cycle.end - cycle.start).days + 1
     weeks = week_count(cycle)
@@ -91,7 +146,6 @@ def weekly_load(
         prefix[i + 1] = prefix[i] + w
     week_bounds = [prefix[min(7 * w, n_days)] for w in range(weeks + 1)]  # working days before week w+1
     week_working = [week_bounds[w + 1] - week_bounds[w] for w in range(weeks)]
-    full_week = len(cadence.working_days)
     counted_states = {PlanState.ACCEPTED, PlanState.PROPOSED} if include_proposed else {PlanState.ACCEPTED}
     closed = (TaskStatus.DONE, TaskStatus.CUT)
 
@@ -134,10 +188,8 @@ def weekly_load(
         diff[a] += rate
         diff[b + 1] -= rate
 
-    out: dict[str, list[WeekLoad]] = {}
-    for pid in sorted(set(people) | set(rates) | set(lumps)):
-        person = people.get(pid)
-        weekly_capacity = person.weekly_capacity_hours if person is not None else 0.0
+    hours_of: dict[str, list[float]] = {}
+    for pid in rates.keys() | lumps.keys():
         hours = list(lumps.get(pid) or [0.0] * weeks)
         diff = rates.get(pid)
         if diff is not None:
@@ -145,13 +197,8 @@ def weekly_load(
             per_work_day = list(compress(accumulate(diff[:n_days]), is_work))
             for w in range(weeks):
                 hours[w] += sum(per_work_day[week_bounds[w] : week_bounds[w + 1]])
-        loads = []
-        for w in range(weeks):
-            capacity = weekly_capacity * week_working[w] / full_week
-            h = round(hours[w], 6)  # drop the float residue of the running sums
-            loads.append(WeekLoad(week=w + 1, hours=h, capacity_hours=capacity, ratio=_ratio(h, capacity)))
-        out[pid] = loads
-    return out
+        hours_of[pid] = [round(h, 6) for h in hours]  # drop the float residue of the running sums
+    return _PlannedHours(hours_of, weeks, week_working, len(cadence.working_days))
 
 
 def over_capacity(

@@ -7,11 +7,11 @@ indexes, with no I/O, so every function over it is pure and fast.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from itertools import groupby
 from operator import attrgetter
 from typing import TypeVar
 
@@ -146,10 +146,18 @@ class CycleSnapshot:
 
 
 def _grouped(items: Iterable[G], key: Callable[[G], str | None]) -> dict[str, list[G]]:
-    """``items`` by ``key``, each group in the order the items came; an item whose key is None is left out."""
-    out: dict[str, list[G]] = defaultdict(list)
-    for item in items:
-        k = key(item)
-        if k is not None:
-            out[k].append(item)
-    return dict(out)
+    """``items`` by ``key``, each group in the order the items came; an item whose key is None is left out.
+
+    Consecutive items with the same key are taken as one run, so items that come already grouped
+    (check-ins ordered by KR, as the store reads them) cost one step per group, not per item.
+    """
+    out: dict[str, list[G]] = {}
+    for k, run in groupby(items, key):
+        if k is None:
+            continue
+        group = out.get(k)
+        if group is None:
+            out[k] = list(run)
+        else:
+            group.extend(run)
+    return out

@@ -16,6 +16,8 @@ import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from okrflow.domain.calendar import local_date, local_instant, review_time, week_span
 from okrflow.domain.errors import Problem, ValidationFailed
@@ -29,14 +31,14 @@ from okrflow.domain.model import (
 )
 from okrflow.domain.progress import clamp, expected_progress, kr_progress
 from okrflow.domain.snapshot import CycleSnapshot
-from okrflow.domain.trend import confidence_trend
+from okrflow.domain.trend import Trend, confidence_trend
 from okrflow.reports.sheet_model import (
     KRRow,
     KRStatus,
     SheetFlag,
     SheetThresholds,
 )
-from okrflow.reports.snapshot_lookups import in_quarter, person_name
+from okrflow.reports.snapshot_lookups import in_quarter
 
 # What the org-wide sheet lists row by row, and what a team line counts as needing attention.
 ATTENTION = (KRStatus.BLOCKED, KRStatus.LOW_CONFIDENCE, KRStatus.AT_RISK)
@@ -76,7 +78,7 @@ class Assessed:
     progress: float
     gap: float
     blocked_tasks: int
-    flags: list[Flag]
+    flags: Sequence[Flag]
     worst_flag: int  # the most severe flag's Severity.rank; -1 without flags
     status: KRStatus
     rank: int  # status.rank
@@ -140,7 +142,7 @@ def assess(
     objective: Objective,
     team_id: str | None,
     win: ReviewWindow,
-    flags: list[Flag],
+    flags: Sequence[Flag],
     th: SheetThresholds,
 ) -> Assessed:
     cis = check_ins_until(snapshot.check_ins.get(kr.id, ()), win.until)
@@ -150,9 +152,12 @@ def assess(
     raw = kr_progress(kr, value=value, tasks=tasks)
     progress = clamp(raw)
     gap = win.expected - progress
-    blocked = sum(1 for t in tasks if t.status is TaskStatus.BLOCKED)
+    blocked = 0
+    for t in tasks:
+        if t.status is TaskStatus.BLOCKED:
+            blocked += 1
     this_week = latest is not None and latest.at > win.since
-    worst = max((f.severity.rank for f in flags), default=-1)  # -1: no flag
+    worst = max((f.severity.rank for f in flags), default=-1) if flags else -1  # -1: no flag
     status = settled_status(progress, blocked > 0, latest, th.low_confidence)
     if status is None:
         if gap >= th.at_risk_gap - 1e-9 or worst >= _RISK:
@@ -183,35 +188,48 @@ def assess(
     )
 
 
-def kr_row(snapshot: CycleSnapshot, a: Assessed, win: ReviewWindow) -> KRRow:
-    latest = a.check_ins[-1] if a.check_ins else None
-    trend = confidence_trend([c.confidence for c in a.check_ins[-3:]]) if a.check_ins else None
-    flags = sorted(a.flags, key=lambda f: (-f.severity.rank, f.rule_id, f.id))
+@lru_cache(maxsize=4096)
+def _trend(confidences: tuple[int, ...]) -> Trend:
+    # Three check-ins' confidences (0–10) take at most 1,331 values: each slope is worked out once.
+    return confidence_trend(confidences)
+
+
+def kr_row(snapshot: CycleSnapshot, a: Assessed, win: ReviewWindow, zone: ZoneInfo) -> KRRow:
+    """The key result's row in the first square; ``zone`` is the cycle's time zone."""
+    cis = a.check_ins
+    latest = cis[-1] if cis else None
+    flags = sorted(a.flags, key=_flag_order) if a.flags else ()
     team = snapshot.teams.get(a.team_id) if a.team_id is not None else None
-    return KRRow(
-        kr_id=a.kr.id,
-        title=a.kr.title,
+    kr = a.kr
+    owner = snapshot.people.get(kr.owner_id) if kr.owner_id is not None else None
+    return KRRow.trusted(
+        kr_id=kr.id,
+        title=kr.title,
         objective_id=a.objective.id,
         objective_title=a.objective.title,
         team_id=a.team_id,
         team_name=team.name if team is not None else None,
-        owner_id=a.kr.owner_id,
-        owner_name=person_name(snapshot, a.kr.owner_id),
-        kind=a.kr.kind,
-        progress_raw=round4(a.raw),
-        progress=round4(a.progress),
-        expected=round4(win.expected),
-        gap=round4(a.gap),
-        confidence=latest.confidence if latest else None,
-        confidence_trend=trend,
-        last_check_in=local_date(snapshot.cycle, latest.at) if latest else None,
+        owner_id=kr.owner_id,
+        owner_name=owner.name if owner is not None else None,
+        kind=kr.kind,
+        progress_raw=round(a.raw, 4),
+        progress=round(a.progress, 4),
+        expected=round(win.expected, 4),
+        gap=round(a.gap, 4),
+        confidence=latest.confidence if latest is not None else None,
+        confidence_trend=_trend(tuple(c.confidence for c in cis[-3:])) if latest is not None else None,
+        last_check_in=latest.at.astimezone(zone).date() if latest is not None else None,
         checked_in_this_week=a.this_week,
         status=a.status,
-        flags=[SheetFlag(rule_id=f.rule_id, severity=f.severity, message=f.message) for f in flags],
+        flags=[SheetFlag.trusted(rule_id=f.rule_id, severity=f.severity, message=f.message) for f in flags],
         blocked_tasks=a.blocked_tasks,
-        blockers=list(latest.blockers) if latest else [],
+        blockers=list(latest.blockers) if latest is not None else [],
         collapsed=a.collapsed,
     )
+
+
+def _flag_order(f: Flag) -> tuple[int, str, str]:
+    return (-f.severity.rank, f.rule_id, f.id)
 
 
 def meeting_order(a: Assessed) -> tuple[object, ...]:

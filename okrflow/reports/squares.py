@@ -45,6 +45,10 @@ from okrflow.reports.sheet_model import (
 from okrflow.reports.snapshot_lookups import OPEN_TASK, name_or_id, person_name
 
 _KIND_ORDER = {k: i for i, k in enumerate(UpcomingKind)}
+_KR_MILESTONE, _MILESTONE, _DEADLINE, _EVENT = (
+    _KIND_ORDER[k]
+    for k in (UpcomingKind.KR_MILESTONE, UpcomingKind.MILESTONE, UpcomingKind.DEADLINE, UpcomingKind.EVENT)
+)
 _DIMENSIONS = ("team_health", "quality", "customer_satisfaction")
 _LEVELS = tuple(HealthLevel)
 _STATUSES = tuple(KRStatus)
@@ -106,7 +110,7 @@ def priorities(
         krs = {a.kr.id: a.kr.title for a, _ in item.mentions}
         people = {name_or_id(snapshot, author): None for _, author in item.mentions}
         out.append(
-            PriorityItem(
+            PriorityItem.trusted(
                 text=item.text,
                 mentions=len(item.mentions),
                 status=_STATUSES[item.best],
@@ -125,36 +129,32 @@ def upcoming_items(
     snapshot: CycleSnapshot,
     assessed: Sequence[Assessed],
     win: ReviewWindow,
-    team_id: str | None,
+    events: Iterable[CalendarEvent],
+    org_wide: bool,
     horizon_days: int,
     limit: int | None,
 ) -> tuple[list[UpcomingItem], int]:
-    """Open milestones and deadlines due before the horizon (overdue ones included), and events
-    from the review date up to the horizon, by date. The org-wide sheet leaves out plain task
-    deadlines and other teams' events are not shown on a team's sheet."""
+    """Open milestones and deadlines due before the horizon (overdue ones included), and
+    ``events`` (those the sheet shows from the review date up to the horizon), by date. The
+    org-wide sheet leaves out plain task deadlines."""
     today = win.review_date
     horizon = today + timedelta(days=horizon_days)  # exclusive
-    org_wide = team_id is None
     # (date, kind order, title, id, kind, record, its KR): sorted first, turned into models only if kept
     found: list[tuple[date, int, str, str, UpcomingKind, Any, KeyResult | None]] = []
+    tasks_by_kr = snapshot.tasks_by_kr
     for a in assessed:
         kr = a.kr
         if kr.kind is KRKind.MILESTONE and kr.due is not None and kr.due < horizon and a.progress < 1.0:
-            kind = UpcomingKind.KR_MILESTONE
-            found.append((kr.due, _KIND_ORDER[kind], kr.title, kr.id, kind, kr, kr))
-        for t in snapshot.tasks_by_kr.get(kr.id, ()):
-            if org_wide and not t.milestone:
-                continue
+            found.append((kr.due, _KR_MILESTONE, kr.title, kr.id, UpcomingKind.KR_MILESTONE, kr, kr))
+        for t in tasks_by_kr.get(kr.id, ()):
             if t.due is None or t.due >= horizon or t.status not in OPEN_TASK:
                 continue
-            kind = UpcomingKind.MILESTONE if t.milestone else UpcomingKind.DEADLINE
-            found.append((t.due, _KIND_ORDER[kind], t.title, t.id, kind, t, kr))
-    for ev in snapshot.events:
-        if ev.cycle_id != snapshot.cycle.id or not today <= ev.on < horizon:
-            continue
-        if not org_wide and ev.team_id not in (None, team_id):
-            continue
-        found.append((ev.on, _KIND_ORDER[UpcomingKind.EVENT], ev.title, ev.id, UpcomingKind.EVENT, ev, None))
+            if t.milestone:
+                found.append((t.due, _MILESTONE, t.title, t.id, UpcomingKind.MILESTONE, t, kr))
+            elif not org_wide:
+                found.append((t.due, _DEADLINE, t.title, t.id, UpcomingKind.DEADLINE, t, kr))
+    for ev in events:
+        found.append((ev.on, _EVENT, ev.title, ev.id, UpcomingKind.EVENT, ev, None))
     found.sort(key=lambda f: f[:4])
     omitted = 0
     if limit is not None and len(found) > limit:
@@ -172,8 +172,9 @@ def _upcoming_item(
     record: KeyResult | Task | CalendarEvent,
     kr: KeyResult | None,
 ) -> UpcomingItem:
-    owner = record.owner_id if isinstance(record, KeyResult | Task) else None
-    return UpcomingItem(
+    owner_id = None if isinstance(record, CalendarEvent) else record.owner_id
+    owner = snapshot.people.get(owner_id) if owner_id is not None else None
+    return UpcomingItem.trusted(
         on=on,
         days=(on - today).days,
         kind=kind,
@@ -181,7 +182,7 @@ def _upcoming_item(
         subject_id=record.id,
         kr_id=kr.id if kr is not None else None,
         kr_title=kr.title if kr is not None else None,
-        owner_name=person_name(snapshot, owner),
+        owner_name=owner.name if owner is not None else None,
         overdue=on < today and kind is not UpcomingKind.EVENT,
     )
 
@@ -190,7 +191,7 @@ def _upcoming_item(
 
 
 def _point(p: HealthPulse) -> HealthPoint:
-    return HealthPoint(
+    return HealthPoint.trusted(
         week=p.week,
         team_health=p.team_health,
         quality=p.quality,

@@ -3,6 +3,8 @@
 ``build_weekly_sheet(snapshot, week=..., team_id=..., flags=...)`` assesses every key result
 in scope (``okrflow.reports.assessment``), orders them for the meeting, and fills the four
 squares (``okrflow.reports.squares``). The records are in ``okrflow.reports.sheet_model``.
+A review building many teams' sheets prepares the week once (``okrflow.reports.sheet_week``)
+and calls ``build_sheet`` for each team.
 
 Only active flags of this week about key results are shown; monitor-mode flags (a rule on
 trial) are not, so nobody learns about them from the sheet either.
@@ -10,16 +12,10 @@ trial) are not, so nobody learns about them from the sheet either.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 
-from okrflow.domain.calendar import week_count
 from okrflow.domain.errors import NotFound
-from okrflow.domain.model import (
-    Flag,
-    RuleMode,
-    SubjectType,
-)
+from okrflow.domain.model import Flag
 from okrflow.domain.snapshot import CycleSnapshot
 from okrflow.reports.assessment import (
     ATTENTION,
@@ -27,8 +23,6 @@ from okrflow.reports.assessment import (
     assess,
     kr_row,
     meeting_order,
-    review_window,
-    round4,
     scope_objectives,
     status_counts,
 )
@@ -39,6 +33,7 @@ from okrflow.reports.sheet_model import (
     SheetThresholds,
     WeeklySheet,
 )
+from okrflow.reports.sheet_week import SheetWeek, prepare_week
 from okrflow.reports.snapshot_lookups import objective_team_id
 from okrflow.reports.squares import (
     health_square,
@@ -49,7 +44,7 @@ from okrflow.reports.squares import (
     upcoming_items,
 )
 
-__all__ = ["build_weekly_sheet"]
+__all__ = ["build_sheet", "build_weekly_sheet"]
 
 _ATTENTION_RANKS = frozenset(s.rank for s in ATTENTION)
 
@@ -64,6 +59,9 @@ def build_weekly_sheet(
     thresholds: SheetThresholds = DEFAULT_THRESHOLDS,
 ) -> WeeklySheet:
     """Build the weekly meeting sheet of one team, or of the whole org when ``team_id`` is None.
+
+    To build the sheets of many teams of one week, prepare the week once
+    (``okrflow.reports.sheet_week.prepare_week``) and call ``build_sheet`` for each team.
 
     Args:
         snapshot: The cycle as of (at least) the week's review.
@@ -83,28 +81,33 @@ def build_weekly_sheet(
         ValidationFailed: If the cycle has no such week.
         NotFound: If the team is not in the snapshot.
     """
+    prepared = prepare_week(snapshot, week=week, flags=flags, thresholds=thresholds)
+    return build_sheet(prepared, team_id, ignition=ignition)
+
+
+def build_sheet(
+    prepared: SheetWeek, team_id: str | None, *, ignition: Sequence[IgnitionItem] | None = None
+) -> WeeklySheet:
+    """Build the sheet of one team (None: the whole org) of a prepared week.
+
+    The same sheet as ``build_weekly_sheet`` with the week's snapshot, flags and thresholds.
+
+    Raises:
+        NotFound: If the team is not in the snapshot.
+    """
+    snapshot, week, win, thresholds = prepared.snapshot, prepared.week, prepared.win, prepared.thresholds
     cycle = snapshot.cycle
-    win, first, last = review_window(snapshot, week)
     if team_id is not None and team_id not in snapshot.teams:
         raise NotFound("team", team_id)
     org_wide = team_id is None
 
-    flags_by_kr: dict[str, list[Flag]] = defaultdict(list)
-    for f in flags:
-        if (
-            f.subject_type is SubjectType.KEY_RESULT
-            and f.mode is RuleMode.ACTIVE
-            and f.week == week
-            and f.cycle_id == cycle.id
-        ):
-            flags_by_kr[f.subject_id].append(f)
-
+    flags_by_kr = prepared.flags_by_kr
     assessed: list[Assessed] = []
     for objective in scope_objectives(snapshot, team_id):
         owner_team = team_id if not org_wide else objective_team_id(snapshot, objective)
         for kr in snapshot.krs_by_objective.get(objective.id, ()):
             assessed.append(
-                assess(snapshot, kr, objective, owner_team, win, flags_by_kr.get(kr.id, []), thresholds)
+                assess(snapshot, kr, objective, owner_team, win, flags_by_kr.get(kr.id, ()), thresholds)
             )
     assessed.sort(key=meeting_order)
 
@@ -119,7 +122,8 @@ def build_weekly_sheet(
         snapshot,
         assessed,
         win,
-        team_id,
+        prepared.events_for(team_id),
+        org_wide,
         thresholds.upcoming_days,
         thresholds.org_upcoming_limit if org_wide else None,
     )
@@ -135,15 +139,15 @@ def build_weekly_sheet(
         cycle_id=cycle.id,
         cycle_name=cycle.name,
         week=week,
-        weeks_in_cycle=week_count(cycle),
-        week_first=first,
-        week_last=last,
+        weeks_in_cycle=prepared.weeks_in_cycle,
+        week_first=prepared.first,
+        week_last=prepared.last,
         review_date=win.review_date,
         team_id=team_id,
         team_name=team.name if team is not None else None,
-        expected=round4(win.expected),
+        expected=round(win.expected, 4),
         status_counts=status_counts(assessed),
-        okrs=[kr_row(snapshot, a, win) for a in listed],
+        okrs=[kr_row(snapshot, a, win, prepared.zone) for a in listed],
         priorities=priorities(snapshot, assessed, win, thresholds.max_priorities),
         upcoming=upcoming,
         upcoming_omitted=upcoming_omitted,

@@ -16,12 +16,12 @@ from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, CursorResult, Select, Table, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from okrflow.domain.errors import Conflict, NotFound, Problem, ValidationFailed
 from okrflow.domain.model import SubjectType, parse_model
+from okrflow.store.driver import driver_insert
 from okrflow.store.tables import SUBJECT_TABLES
 
 M = TypeVar("M", bound=BaseModel)
@@ -122,23 +122,17 @@ def check_subject(session: Session, org_id: str, subject_type: SubjectType, subj
         raise ValidationFailed([Problem(("subject_id",), f"no {subject_type} {subject_id!r} in this org")])
 
 
-def _dialect_insert(session: Session, table: Table) -> Any:
-    """The backend's own INSERT, which has ON CONFLICT clauses (both PostgreSQL's and SQLite's)."""
-    insert_for: Callable[[Table], Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
-        session.get_bind().dialect.name
-    ]
-    return insert_for(table)
-
-
 def insert_ignoring_conflicts(
     session: Session, table: Table, rows: Sequence[Mapping[str, Any]], conflict: Sequence[str]
-) -> list[Any]:
-    """INSERT ... ON CONFLICT (conflict) DO NOTHING; returns the primary keys of the rows inserted."""
+) -> int:
+    """INSERT ... ON CONFLICT (conflict) DO NOTHING, straight to the driver; returns how many rows
+    were inserted. Every row has the same columns."""
     if not rows:
-        return []
-    pk = next(iter(table.primary_key.columns))
-    stmt = _dialect_insert(session, table).on_conflict_do_nothing(index_elements=list(conflict)).returning(pk)
-    return list(session.scalars(stmt, [dict(r) for r in rows]))
+        return 0
+    columns = tuple(rows[0])
+    return driver_insert(
+        session, table, columns, [tuple(r[c] for c in columns) for r in rows], skip_conflicts_on=conflict
+    )
 
 
 def upsert(
@@ -149,17 +143,16 @@ def upsert(
     *,
     replace: Sequence[str] | None = None,
 ) -> None:
-    """INSERT ... ON CONFLICT (conflict) DO UPDATE: a stored row takes the new values of ``replace``
-    (default: every column given that is not in ``conflict``)."""
+    """INSERT ... ON CONFLICT (conflict) DO UPDATE, straight to the driver: a stored row takes the new
+    values of ``replace`` (default: every column given that is not in ``conflict``). Every row has
+    the same columns."""
     if not rows:
         return
-    stmt = _dialect_insert(session, table)
+    columns = tuple(rows[0])
     if replace is None:
-        replace = [k for k in rows[0] if k not in conflict]
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(conflict), set_={k: stmt.excluded[k] for k in replace}
-    )
-    session.execute(stmt, [dict(r) for r in rows])
+        replace = [k for k in columns if k not in conflict]
+    values = [tuple(r[c] for c in columns) for r in rows]
+    driver_insert(session, table, columns, values, replace_on=(conflict, replace))
 
 
 def get_row(session: Session, table: Table, org_id: str, ident: str, kind: str) -> Mapping[str, Any]:

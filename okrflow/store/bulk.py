@@ -33,13 +33,13 @@ from okrflow.domain.model import (
     Team,
 )
 from okrflow.store.audit import ROWS as AUDIT_ROWS
-from okrflow.store.base import RowMap, chunks, gc_paused, new_id, now_or
+from okrflow.store.base import RowMap, gc_paused, new_id, now_or
 from okrflow.store.checkins import CheckInStore, EventStore, PulseStore
+from okrflow.store.driver import column_converters, converted, driver_insert
 from okrflow.store.org import CycleStore, OrgStore, PeopleStore, TeamStore
 from okrflow.store.plan import KeyResultStore, ObjectiveStore, audit_changes
 from okrflow.store.tables import objective_alignments, task_dependencies
 from okrflow.store.tasks import TaskStore
-from okrflow.store.types import bind_converter
 
 CHUNK = 5_000
 ANALYZE_AFTER = 10_000  # rows loaded
@@ -152,38 +152,20 @@ def _insert(
     columns whose type needs it."""
     conn = session.connection()
     dialect = conn.dialect
+    if dialect.name != "postgresql":
+        return driver_insert(session, table, columns, rows, chunk_size=chunk_size)
+    # COPY is about twice as fast as psycopg's pipelined executemany for the same rows.
     quote = dialect.identifier_preparer.quote
     names = ", ".join(quote(c) for c in columns)
     table_name = dialect.identifier_preparer.format_table(table)
-    kinds = [bind_converter(table.c[c].type, dialect.name) for c in columns]
-    converters = [(i, f) for i, f in enumerate(kinds) if f is not None]
-
-    def converted(batch: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        out = []
-        for row in batch:
-            values = list(row)
-            for i, f in converters:
-                v = values[i]
-                if v is not None:
-                    values[i] = f(v)
-            out.append(tuple(values))
-        return out
-
+    converters = column_converters(table, columns, dialect.name)
+    raw = conn.connection.driver_connection
+    assert raw is not None
     n = 0
-    if dialect.name == "postgresql":
-        # COPY is about twice as fast as psycopg's pipelined executemany for the same rows.
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        with raw.cursor() as cursor, cursor.copy(f"COPY {table_name} ({names}) FROM STDIN") as copy:
-            for batch in chunks(rows, chunk_size):
-                for values in converted(batch):
-                    copy.write_row(values)
-                n += len(batch)
-        return n
-    sql = f"INSERT INTO {table_name} ({names}) VALUES ({', '.join(['?'] * len(columns))})"
-    for batch in chunks(rows, chunk_size):
-        conn.exec_driver_sql(sql, converted(batch))
-        n += len(batch)
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table_name} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(converted(row, converters))
+            n += 1
     return n
 
 

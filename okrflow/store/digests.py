@@ -41,9 +41,7 @@ class DigestStore:
 
     def add_many(self, items: Sequence[DigestItem]) -> int:
         """Add digest lines, skipping those already added for the same review; returns how many were new."""
-        return len(
-            insert_ignoring_conflicts(self.session, digest_items, [ROWS.to_row(i) for i in items], _KEY)
-        )
+        return insert_ignoring_conflicts(self.session, digest_items, [ROWS.to_row(i) for i in items], _KEY)
 
     def list_for_review(self, org_id: str, cycle_id: str, week: int) -> list[DigestItem]:
         """Every line of the review's digests, by recipient then kind and key."""

@@ -124,7 +124,7 @@ class FlagStore:
     def add_many(self, items: Sequence[Flag]) -> int:
         """Store flags, skipping any already stored for the same review; returns how many were new."""
         rows = [self.rows.to_row(f) for f in items]
-        return len(insert_ignoring_conflicts(self.session, flags, rows, _FLAG_KEY))
+        return insert_ignoring_conflicts(self.session, flags, rows, _FLAG_KEY)
 
     def list_for_cycle(
         self,
@@ -148,7 +148,7 @@ class FlagStore:
 
     def add_errors(self, items: Sequence[RuleEvaluationError]) -> int:
         rows = [self.error_rows.to_row(e) for e in items]
-        return len(insert_ignoring_conflicts(self.session, rule_evaluation_errors, rows, _FLAG_KEY))
+        return insert_ignoring_conflicts(self.session, rule_evaluation_errors, rows, _FLAG_KEY)
 
     def list_errors(
         self, org_id: str, cycle_id: str, *, week: int | None = None

@@ -37,7 +37,7 @@ class NotificationStore:
             How many were new.
         """
         rows = [ROWS.to_row(n) for n in items]
-        return len(insert_ignoring_conflicts(self.session, notifications, rows, _KEY))
+        return insert_ignoring_conflicts(self.session, notifications, rows, _KEY)
 
     def pending(self, org_id: str, *, limit: int = 500) -> list[Notification]:
         """Undelivered notifications, oldest first."""

@@ -123,7 +123,12 @@ def json_dumps(value: Any) -> str:
 
 
 def json_loads(value: str | bytes) -> Any:
-    """Several times faster than ``json.loads`` on the small lists snapshots read by the hundred thousand."""
+    """Several times faster than ``json.loads`` on the small lists snapshots read by the hundred thousand.
+
+    Most of those lists are empty (no blockers, no collaborators): ``"[]"`` needs no parser.
+    """
+    if value == "[]":
+        return []
     return pydantic_core.from_json(value)
 
 
