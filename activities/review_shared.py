@@ -24,6 +24,7 @@ from datetime import datetime
 
 from okrflow.domain.model import Person, Phase, Role, SubjectType
 from okrflow.domain.snapshot import CycleSnapshot
+from rules.context import Facts
 from rules.engine import CompiledRuleSet, EvaluationResult, evaluate_facts
 from rules.facts import compute_facts
 from rules.model import Scope
@@ -122,16 +123,9 @@ def build_shared(key: ReviewKey, snapshot: CycleSnapshot, compiled: CompiledRule
         week=key.week,
         now=key.as_of,
         scopes=scopes,
-        only=compiled.facts_read(week=key.week, phase=key.phase),
+        only=compiled.facts_read_by_scope(week=key.week, phase=key.phase),
     )
-    rows = {
-        scope: (
-            dict(subject_rows)
-            if scope is Scope.CYCLE
-            else {sid: facts for sid, facts in subject_rows.items() if sid in owner[scope]}
-        )
-        for scope, subject_rows in table.rows.items()
-    }
+    rows = {scope: _owned(subject_rows, owner.get(scope)) for scope, subject_rows in table.rows.items()}
     result = evaluate_facts(
         compiled,
         rows,
@@ -156,6 +150,13 @@ def build_shared(key: ReviewKey, snapshot: CycleSnapshot, compiled: CompiledRule
         error_teams=[team_of(e.subject_type, e.subject_id) for e in result.errors],
         directory=Directory.of(snapshot.people),
     )
+
+
+def _owned(rows: Mapping[str, Facts], owner: Mapping[str, str] | None) -> Mapping[str, Facts]:
+    """The rows of the subjects some team owns (all of them for the cycle, whose owner map is None)."""
+    if owner is None or rows.keys() <= owner.keys():
+        return rows  # the usual case: every subject has a team, and the rows need no copy
+    return {sid: facts for sid, facts in rows.items() if sid in owner}
 
 
 def _team_subjects(
@@ -247,12 +248,26 @@ class ReviewCache:
         return None
 
     def drop(self, org_id: str, cycle_id: str, week: int) -> None:
-        """Forget a review once it is published."""
+        """Forget a review once it is published.
+
+        Freeing a whole-cycle snapshot (millions of objects) takes about half a second; a thread of
+        its own does it, so that publishing does not wait for it.
+        """
         with self._lock:
-            for key in [
-                k for k in self._entries if (k.org_id, k.cycle_id, k.week) == (org_id, cycle_id, week)
-            ]:
-                del self._entries[key]
-            if not self._entries:
+            gone = [
+                self._entries.pop(k)
+                for k in [
+                    k for k in self._entries if (k.org_id, k.cycle_id, k.week) == (org_id, cycle_id, week)
+                ]
+            ]
+        if gone:
+            threading.Thread(
+                target=self._release, args=(gone,), name="review-cache-release", daemon=True
+            ).start()
+
+    def _release(self, gone: list[SharedReview]) -> None:
+        gone.clear()  # the last references: the snapshots are freed here
+        with self._lock:
+            if not self._entries and not self._building:
                 # Whatever else was frozen with the snapshots goes back to the collector.
                 gc.unfreeze()

@@ -22,6 +22,7 @@ from okrflow.domain.errors import InvalidRules, Problem
 from okrflow.domain.model import Phase
 from rules.catalog import FactSpec, FactType, Scope, facts_of
 from rules.model import Rule, RuleSet
+from rules.plain import PlainCondition, plain_condition
 
 __all__ = [
     "CompiledRule",
@@ -138,6 +139,7 @@ class CompiledRule:
     references: tuple[str, ...]  # the facts the condition reads
     rule_version: int
     template_references: tuple[str, ...] = ()  # the facts its message template reads
+    plain: PlainCondition | None = None  # the condition decided in Python, when it is that simple
 
     @property
     def id(self) -> str:
@@ -176,6 +178,13 @@ class CompiledRuleSet:
             for r in self.applicable(week=week, phase=phase)
             for n in (*r.references, *r.template_references)
         }
+
+    def facts_read_by_scope(self, *, week: int, phase: Phase | None) -> dict[Scope, set[str]]:
+        """``facts_read`` per scope: what the applicable rules of each scope read."""
+        out: dict[Scope, set[str]] = {}
+        for r in self.applicable(week=week, phase=phase):
+            out.setdefault(r.rule.scope, set()).update(r.references, r.template_references)
+        return out
 
     def batch_program(self, rules: Sequence[CompiledRule]) -> tuple[cel.Expression, tuple[str, ...]]:
         """One CEL list expression over ``rules`` (all of one scope) and the facts it reads."""
@@ -226,7 +235,12 @@ def compile_rule_set(rule_set: RuleSet) -> CompiledRuleSet:
             continue
         compiled.append(
             CompiledRule(
-                rule, program, references(rule.when, rule.scope), rule_set.version, _template_references(rule)
+                rule,
+                program,
+                references(rule.when, rule.scope),
+                rule_set.version,
+                _template_references(rule),
+                plain_condition(rule.when, fact_specs(rule.scope)),
             )
         )
     if problems:

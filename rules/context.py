@@ -1,13 +1,13 @@
 """The per-review context facts are computed in: shared indexes over a snapshot and per-KR pieces.
 
 Each index is built at most once per review, and only when a fact that needs it is asked for;
-facts that cost a pass of their own are skipped when no rule reads them (``only``).
+facts that cost work of their own are skipped when no rule of their scope reads them (``only``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -28,6 +28,7 @@ from okrflow.domain.model import (
 from okrflow.domain.progress import expected_progress, kr_progress, objective_progress
 from okrflow.domain.snapshot import CycleSnapshot
 from okrflow.domain.trend import confidence_trend
+from rules.catalog import Scope
 
 __all__ = [
     "APPROVED",
@@ -81,14 +82,19 @@ class TaskIndex:
     open_by_owner: dict[str, int]  # accepted open tasks per owner
     proposed_by_kr: dict[str, int]  # proposals waiting per KR
     blocked: int  # accepted tasks marked blocked
-    dependents: dict[str, list[str]]  # task id -> accepted tasks that depend on it
+    dependents: dict[str, list[str]]  # task id -> open accepted tasks that depend on it
 
 
 class ReviewContext:
     """One review's view of a snapshot: shared indexes and per-KR pieces, each computed at most once."""
 
     def __init__(
-        self, snapshot: CycleSnapshot, *, week: int, now: datetime, only: Collection[str] | None = None
+        self,
+        snapshot: CycleSnapshot,
+        *,
+        week: int,
+        now: datetime,
+        only: Mapping[Scope, Collection[str]] | None = None,
     ) -> None:
         self.s = snapshot
         self.week = week
@@ -98,15 +104,20 @@ class ReviewContext:
         self.recent_since = now - _RECENT
         self.tz = ZoneInfo(snapshot.cycle.timezone)
         self.today_ordinal = self.today.toordinal()
-        # Facts that cost a pass of their own are left out when no rule reads them.
-        wanted = None if only is None else frozenset(only)
-        self.want_trend = wanted is None or "confidence_trend" in wanted
-        self.want_proposed = wanted is None or "tasks_proposed" in wanted
-        self.want_blocked_deps = wanted is None or "blocked_dependencies" in wanted
-        self.want_chain = wanted is None or "blocked_chain_length" in wanted
-        self.want_owner_load = wanted is None or "owner_load_ratio" in wanted
+        # Facts that cost work of their own are left out when no rule of their scope reads them.
+        self.only = None if only is None else {scope: frozenset(names) for scope, names in only.items()}
+        kr = Scope.KEY_RESULT
+        self.want_trend = self.wants(kr, "confidence_trend")
+        self.want_proposed = self.wants(kr, "tasks_proposed")
+        self.want_blocked_deps = self.wants(kr, "blocked_dependencies")
+        self.want_chain = self.wants(kr, "blocked_chain_length")
+        self.want_owner_load = self.wants(kr, "owner_load_ratio")
         self._kr_states: dict[str, _KRState] = {}  # kr_state(), filled as KRs are read
         self._chains: dict[str, int] = {}  # chain_behind(), memoised per task
+
+    def wants(self, scope: Scope, *names: str) -> bool:
+        """Whether a rule of ``scope`` reads one of ``names`` (always, when no ``only`` was given)."""
+        return self.only is None or not self.only.get(scope, frozenset()).isdisjoint(names)
 
     # ------------------------------------------------------------ shared indexes
 
@@ -124,7 +135,7 @@ class ReviewContext:
 
     @property
     def dependents(self) -> dict[str, list[str]]:
-        """Task id -> ids of the accepted tasks that depend on it."""
+        """Task id -> ids of the open accepted tasks that depend on it (only they wait behind it)."""
         return self.task_index.dependents
 
     @cached_property
@@ -203,9 +214,7 @@ class ReviewContext:
                     open_by_owner[t.owner_id] += 1
                     if status is blocked_status:
                         blocked += 1
-                deps = t.depends_on
-                if deps:
-                    for dep in deps:
+                    for dep in t.depends_on:
                         dependents[dep].append(t.id)
             elif t.plan_state is PlanState.PROPOSED:
                 proposed[t.kr_id] += 1
@@ -216,14 +225,14 @@ class ReviewContext:
         memo = self._chains
         if task_id in memo:
             return memo[task_id]
-        tasks, dependents = self.s.tasks, self.dependents
+        dependents = self.dependents
         stack: list[tuple[str, bool]] = [(task_id, False)]
         in_progress: set[str] = set()
         while stack:
             tid, expanded = stack.pop()
             if tid in memo:
                 continue
-            nxt = [d for d in dependents.get(tid, ()) if tasks[d].status in OPEN]
+            nxt = dependents.get(tid, ())
             if not expanded:
                 in_progress.add(tid)
                 stack.append((tid, True))

@@ -7,9 +7,11 @@ result: it is neither raised nor read as true or false. CEL's logic operators ab
 error when the other side decides the result (``error || true`` is true), as the CEL
 specification says.
 
-For speed, the rules of one scope that apply this week are also compiled into one list
-expression, so each subject's facts cross into CEL once per scope; a subject for which
-that list fails is re-evaluated rule by rule, so errors land on the rule that caused them.
+For speed, a condition that only compares facts with numbers is decided in plain Python
+(``rules.plain``, CEL deciding the subjects it cannot). The other rules of one scope are
+compiled into one CEL list expression, so each subject's facts cross into CEL once per scope;
+a subject for which that list fails is re-evaluated rule by rule, so errors land on the rule
+that caused them.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from rules.compiler import (
     rule_problem,
 )
 from rules.model import Rule
+from rules.plain import PlainCondition
 
 __all__ = [
     "CompiledRule",
@@ -229,6 +232,38 @@ def _evaluate_scope(
     inputs: Mapping[str, Any],
     into: _Collector,
 ) -> None:
+    if plain := [(order, cr, cr.plain) for order, cr in rules if cr.plain is not None]:
+        _decide_plain(plain, rows, inputs, into)
+    if in_cel := [(order, cr) for order, cr in rules if cr.plain is None]:
+        _evaluate_cel(in_cel, compiled, rows, inputs, into)
+
+
+def _decide_plain(
+    rules: Sequence[tuple[int, CompiledRule, PlainCondition]],
+    rows: FactRows,
+    inputs: Mapping[str, Any],
+    into: _Collector,
+) -> None:
+    """The rules whose conditions Python decides (``rules.plain``); CEL decides what it cannot."""
+    for subject_id, facts in rows.items():
+        for order, cr, condition in rules:
+            value = condition.decide(facts, inputs)
+            if value is None:  # an absent fact or an unexpected type: CEL's value, or its error
+                ok, value = _eval_one(cr, {**facts, **inputs})
+                if not ok:
+                    into.error(order, cr, subject_id, value)
+                    continue
+            if value is not False:
+                into.outcome(order, cr, subject_id, facts, value)
+
+
+def _evaluate_cel(
+    rules: Sequence[tuple[int, CompiledRule]],
+    compiled: CompiledRuleSet,
+    rows: FactRows,
+    inputs: Mapping[str, Any],
+    into: _Collector,
+) -> None:
     program, names = compiled.batch_program([cr for _, cr in rules])
     used_inputs = {n: v for n, v in inputs.items() if n in names}
     specs = fact_specs(rules[0][1].rule.scope)
@@ -242,7 +277,9 @@ def _evaluate_scope(
     for subject_id, facts in rows.items():
         try:
             data = (
-                dict(zip(required, pick(facts), strict=True)) if pick is not None else _pick(required, facts)
+                dict(zip(required, pick(facts), strict=True))
+                if pick is not None
+                else {n: facts[n] for n in required}
             )
         except KeyError:
             data = {n: facts[n] for n in required if n in facts}
@@ -268,10 +305,6 @@ def _evaluate_scope(
         for (order, cr), value in zip(rules, values, strict=True):
             if value is not False:
                 into.outcome(order, cr, subject_id, facts, value)
-
-
-def _pick(names: Sequence[str], facts: Mapping[str, Any]) -> dict[str, Any]:
-    return {n: facts[n] for n in names}
 
 
 def evaluate_facts(
@@ -390,7 +423,7 @@ def evaluate(
             week=week,
             now=now,
             scopes=compiled.scopes(week=week, phase=phase),
-            only=compiled.facts_read(week=week, phase=phase),
+            only=compiled.facts_read_by_scope(week=week, phase=phase),
         )
         result = evaluate_facts(
             compiled, table.rows, week=week, phase=phase, now=now, weeks_in_cycle=table.weeks_in_cycle

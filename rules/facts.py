@@ -205,47 +205,53 @@ def _task(ctx: ReviewContext, task: Task) -> Facts:
 def _person(ctx: ReviewContext, person_id: str) -> Facts:
     s = ctx.s
     p = s.people[person_id]
-    krs = s.krs_by_owner.get(person_id, [])
-    objectives = s.objectives_by_owner.get(person_id, [])
-    recent = ctx.recent_krs
-    missing = sum(1 for kr in krs if kr.id not in recent)
-    peak, over = ctx.peak_load.get(person_id, (0.0, 0))
-    return {
+    facts: Facts = {
         "name": p.name,
         "role": p.role.value,
         "has_manager": p.manager_id is not None,
-        "objectives_owned": len(objectives),
-        "objectives_approved": sum(1 for o in objectives if o.status in APPROVED),
-        "krs_owned": len(krs),
-        "tasks_open": ctx.task_index.open_by_owner.get(person_id, 0),
         "capacity_hours": p.weekly_capacity_hours,
-        "load_ratio": peak,
-        "overloaded_weeks": over,
-        "check_in_compliance": 1.0 - ratio(missing, len(krs)),
-        "krs_missing_check_in": missing,
         "weeks_flagged": ctx.weeks_flagged.get(person_id, 0),
     }
+    if ctx.wants(Scope.PERSON, "objectives_owned", "objectives_approved"):
+        objectives = s.objectives_by_owner.get(person_id, [])
+        facts["objectives_owned"] = len(objectives)
+        facts["objectives_approved"] = sum(1 for o in objectives if o.status in APPROVED)
+    if ctx.wants(Scope.PERSON, "krs_owned", "check_in_compliance", "krs_missing_check_in"):
+        krs = s.krs_by_owner.get(person_id, [])
+        recent = ctx.recent_krs
+        missing = sum(1 for kr in krs if kr.id not in recent)
+        facts["krs_owned"] = len(krs)
+        facts["check_in_compliance"] = 1.0 - ratio(missing, len(krs))
+        facts["krs_missing_check_in"] = missing
+    if ctx.wants(Scope.PERSON, "tasks_open"):
+        facts["tasks_open"] = ctx.task_index.open_by_owner.get(person_id, 0)
+    if ctx.wants(Scope.PERSON, "load_ratio", "overloaded_weeks"):
+        facts["load_ratio"], facts["overloaded_weeks"] = ctx.peak_load.get(person_id, (0.0, 0))
+    return facts
 
 
 def _team(ctx: ReviewContext, team_id: str) -> Facts:
     s = ctx.s
     objectives = s.objectives_by_team.get(team_id, [])
-    krs = [kr for o in objectives for kr in s.krs_by_objective.get(o.id, [])]
-    progress = round(team_progress(objectives, ctx.objective_progress), DIGITS)
     flagged = ctx.weeks_flagged
     facts: Facts = {
         "name": s.teams[team_id].name,
         "members": sum(1 for p in s.people_by_team.get(team_id, []) if p.active),
         "objectives": len(objectives),
-        "krs": len(krs),
-        "progress": progress,
         "expected_progress": ctx.expected,
-        "gap": round(ctx.expected - progress, DIGITS),
-        "check_in_compliance": 1.0 - ratio(sum(1 for kr in krs if kr.id not in ctx.recent_krs), len(krs)),
-        "krs_flagged_share": ratio(sum(1 for kr in krs if flagged.get(kr.id, 0) > 0), len(krs)),
         "health_red_weeks": 0,
         "weeks_flagged": flagged.get(team_id, 0),
     }
+    if ctx.wants(Scope.TEAM, "progress", "gap"):
+        progress = round(team_progress(objectives, ctx.objective_progress), DIGITS)
+        facts["progress"] = progress
+        facts["gap"] = round(ctx.expected - progress, DIGITS)
+    if ctx.wants(Scope.TEAM, "krs", "check_in_compliance", "krs_flagged_share"):
+        krs = [kr for o in objectives for kr in s.krs_by_objective.get(o.id, [])]
+        facts["krs"] = len(krs)
+        missing = sum(1 for kr in krs if kr.id not in ctx.recent_krs)
+        facts["check_in_compliance"] = 1.0 - ratio(missing, len(krs))
+        facts["krs_flagged_share"] = ratio(sum(1 for kr in krs if flagged.get(kr.id, 0) > 0), len(krs))
     pulses = s.pulses.get(team_id)
     if pulses:
         latest = pulses[-1]
@@ -260,23 +266,26 @@ def _cycle(ctx: ReviewContext) -> Facts:
     s = ctx.s
     objectives = list(s.objectives.values())
     krs = s.key_results
-    owners = {o.owner_id for o in objectives} | {kr.owner_id for kr in krs.values() if kr.owner_id}
-    progress = round(team_progress(objectives, ctx.objective_progress), DIGITS)
     flagged = ctx.weeks_flagged
-    return {
+    facts: Facts = {
         "name": s.cycle.name,
         "objectives": len(objectives),
         "krs": len(krs),
         "people": len(ctx.active_people),
-        "people_without_okrs": sum(1 for pid in ctx.active_people if pid not in owners),
         "objectives_unapproved": sum(1 for o in objectives if o.status not in APPROVED),
-        "progress": progress,
         "expected_progress": ctx.expected,
-        "gap": round(ctx.expected - progress, DIGITS),
         "check_in_compliance": 1.0 - ratio(sum(1 for k in krs if k not in ctx.recent_krs), len(krs)),
         "krs_flagged_share": ratio(sum(1 for k in krs if flagged.get(k, 0) > 0), len(krs)),
         "tasks_blocked": ctx.task_index.blocked,
     }
+    if ctx.wants(Scope.CYCLE, "people_without_okrs"):
+        owners = {o.owner_id for o in objectives} | {kr.owner_id for kr in krs.values() if kr.owner_id}
+        facts["people_without_okrs"] = sum(1 for pid in ctx.active_people if pid not in owners)
+    if ctx.wants(Scope.CYCLE, "progress", "gap"):
+        progress = round(team_progress(objectives, ctx.objective_progress), DIGITS)
+        facts["progress"] = progress
+        facts["gap"] = round(ctx.expected - progress, DIGITS)
+    return facts
 
 
 def _red_weeks(pulses: Sequence[Any], week: int) -> int:
@@ -323,7 +332,7 @@ def compute_facts(
     week: int,
     now: datetime | None = None,
     scopes: Collection[Scope] | None = None,
-    only: Collection[str] | None = None,
+    only: Collection[str] | Mapping[Scope, Collection[str]] | None = None,
     subjects: Mapping[Scope, Collection[str] | None] | None = None,
 ) -> FactTable:
     """Facts for every subject of each requested scope.
@@ -336,15 +345,21 @@ def compute_facts(
         week: The review's week of the cycle (1-based).
         now: The review's instant (aware); default ``snapshot.as_of``.
         scopes: The scopes to compute; default all.
-        only: The facts the caller will read; facts that cost a pass of their own
-            (``confidence_trend``, ``tasks_proposed``, ``blocked_dependencies``,
-            ``blocked_chain_length``, ``owner_load_ratio``) are left out unless named. Default: all.
+        only: The facts the caller will read, per scope (``CompiledRuleSet.facts_read_by_scope``),
+            or one collection of names for every scope. Facts that cost work of their own are
+            left out unless named: a key result's ``confidence_trend``, ``tasks_proposed``,
+            ``blocked_dependencies``, ``blocked_chain_length`` and ``owner_load_ratio``; a
+            person's facts but name, role, manager, capacity and flags; a team's progress, gap
+            and key-result shares; the cycle's progress, gap and ``people_without_okrs``.
+            Default: all.
         subjects: Per scope, the subject ids to compute (None: all of that scope), e.g. one
             team's batch. Aggregates still see the whole snapshot.
 
     Returns:
         The facts table.
     """
+    if only is not None and not isinstance(only, Mapping):
+        only = dict.fromkeys(Scope, only)
     ctx = ReviewContext(snapshot, week=week, now=snapshot.as_of if now is None else now, only=only)
     wanted = list(Scope) if scopes is None else [s for s in Scope if s in scopes]
     rows = {}

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from itertools import accumulate, compress
 from zoneinfo import ZoneInfo
 
-from okrflow.domain.calendar import count_working_days, is_working_day, week_count, week_of
+from okrflow.domain.calendar import count_working_days, is_working_day, week_count
 from okrflow.domain.model import Cycle, Person, PlanState, Task, TaskStatus
 
 __all__ = ["WeekLoad", "over_capacity", "peak_loads", "weekly_load"]
@@ -101,8 +101,8 @@ def peak_loads(
         Owner id -> (peak ratio, weeks over capacity); a person with no counted task is left
         out (their peak is 0.0).
     """
-    planned = _planned_hours(tasks, cycle, include_proposed=False)
     first = max(from_week, 1) - 1
+    planned = _planned_hours(tasks, cycle, include_proposed=False, from_week=first + 1)
     out: dict[str, tuple[float, int]] = {}
     for pid, hours in planned.hours.items():
         ratios = [
@@ -130,8 +130,14 @@ class _PlannedHours:
         return [weekly * days / full for days in self.week_working]
 
 
-def _planned_hours(tasks: Sequence[Task], cycle: Cycle, *, include_proposed: bool) -> _PlannedHours:
-    """The tasks' hours per owner per cycle week (see ``weekly_load``), rounded to 6 decimals."""
+def _planned_hours(
+    tasks: Sequence[Task], cycle: Cycle, *, include_proposed: bool, from_week: int = 1
+) -> _PlannedHours:
+    """The tasks' hours per owner per cycle week (see ``weekly_load``), rounded to 6 decimals.
+
+    The spread hours of weeks before ``from_week`` are not summed: for a caller that reads only
+    the weeks from there on.
+    """
     tz = ZoneInfo(cycle.timezone)
     n_days = (cycle.end - cycle.start).days + 1
     weeks = week_count(cycle)
@@ -147,43 +153,52 @@ def _planned_hours(tasks: Sequence[Task], cycle: Cycle, *, include_proposed: boo
     week_bounds = [prefix[min(7 * w, n_days)] for w in range(weeks + 1)]  # working days before week w+1
     week_working = [week_bounds[w + 1] - week_bounds[w] for w in range(weeks)]
     counted_states = {PlanState.ACCEPTED, PlanState.PROPOSED} if include_proposed else {PlanState.ACCEPTED}
-    closed = (TaskStatus.DONE, TaskStatus.CUT)
+    done, cut = TaskStatus.DONE, TaskStatus.CUT
+    end_ord = cycle.end.toordinal()
+    last_day = n_days - 1
 
+    # The loop below runs once per open task of the cycle: it reads days as ordinals (day 0 is
+    # the cycle's start) and keeps the cycle's bounds in locals.
     rates: dict[str, list[float]] = {}  # owner -> difference array of hours per working day
     lumps: dict[str, list[float]] = {}  # owner -> hours placed on a week as a whole
     for t in tasks:
         est = t.estimate_hours
-        if not est or t.status in closed or t.plan_state not in counted_states:
+        if not est:
             continue
-        first = cycle.start
-        if t.created_at is not None:
-            first = max(first, _day_in(tz, t.created_at))
-        if first > cycle.end:
+        status = t.status
+        if status is done or status is cut or t.plan_state not in counted_states:
             continue
-        last = t.due if t.due is not None else cycle.end
-        a = first.toordinal() - start_ord
-        if last <= first:
+        a = 0  # the first day of the task's range
+        created = t.created_at
+        if created is not None:
+            a = max(0, _day_in(tz, created).toordinal() - start_ord)
+        if a > last_day:  # entered the plan after the cycle
+            continue
+        due = t.due
+        last_ord = due.toordinal() if due is not None else end_ord
+        if last_ord <= start_ord + a:
             span = is_work[a]
             b = a
         else:
-            b = min(last.toordinal() - start_ord, n_days - 1)
+            b = min(last_ord - start_ord, last_day)
             span = prefix[b + 1] - prefix[a]
-            if last > cycle.end:
+            if last_ord > end_ord:
                 span += count_working_days(
                     date.fromordinal(start_ord + n_days),
-                    last,
+                    date.fromordinal(last_ord),
                     weekdays=cadence.working_days,
                     holidays=cadence.holidays,
                 )
+        owner = t.owner_id
         if span == 0:
-            lump = lumps.get(t.owner_id)
+            lump = lumps.get(owner)
             if lump is None:
-                lump = lumps[t.owner_id] = [0.0] * weeks
-            lump[week_of(cycle, first) - 1] += est
+                lump = lumps[owner] = [0.0] * weeks
+            lump[a // 7] += est  # the week of the range's first day
             continue
-        diff = rates.get(t.owner_id)
+        diff = rates.get(owner)
         if diff is None:
-            diff = rates[t.owner_id] = [0.0] * (n_days + 1)
+            diff = rates[owner] = [0.0] * (n_days + 1)
         rate = est / span
         diff[a] += rate
         diff[b + 1] -= rate
@@ -195,7 +210,7 @@ def _planned_hours(tasks: Sequence[Task], cycle: Cycle, *, include_proposed: boo
         if diff is not None:
             # hours per working day, in order; week w owns a slice of it
             per_work_day = list(compress(accumulate(diff[:n_days]), is_work))
-            for w in range(weeks):
+            for w in range(max(from_week, 1) - 1, weeks):
                 hours[w] += sum(per_work_day[week_bounds[w] : week_bounds[w + 1]])
         hours_of[pid] = [round(h, 6) for h in hours]  # drop the float residue of the running sums
     return _PlannedHours(hours_of, weeks, week_working, len(cadence.working_days))

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
-from okrflow.store.types import bind_converter
+from okrflow.store.types import bind_converter, bind_mark
 
 CHUNK = 5_000  # rows per driver call
 
@@ -45,10 +45,10 @@ def driver_insert(
     conn = session.connection()
     dialect = conn.dialect
     quote = dialect.identifier_preparer.quote
-    mark = "?" if dialect.name == "sqlite" else "%s"
+    marks = ", ".join(bind_mark(table.c[c].type, dialect.name) for c in columns)
     sql = (
         f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
-        f"({', '.join(quote(c) for c in columns)}) VALUES ({', '.join([mark] * len(columns))})"
+        f"({', '.join(quote(c) for c in columns)}) VALUES ({marks})"
     )
     if skip_conflicts_on is not None:
         sql += f" ON CONFLICT ({', '.join(quote(c) for c in skip_conflicts_on)}) DO NOTHING"

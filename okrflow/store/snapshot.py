@@ -20,9 +20,8 @@ from operator import itemgetter
 from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, Table, select, type_coerce
+from sqlalchemy import ColumnElement, Select, Table, select
 from sqlalchemy.orm import Session
-from sqlalchemy.types import NullType
 
 from okrflow.domain.calendar import local_date, week_of
 from okrflow.domain.errors import NotFound
@@ -59,7 +58,7 @@ from okrflow.store.tables import (
     teams,
 )
 from okrflow.store.tasks import TaskStore
-from okrflow.store.types import result_converter
+from okrflow.store.types import raw_column, result_converter
 
 B = TypeVar("B", bound=BaseModel)
 _IN_BATCH = 2_000
@@ -181,11 +180,12 @@ def _load(
     """
     table = rows_map.table
     names = rows_map.plain
-    stmt = select(*(type_coerce(table.c[n], NullType()).label(n) for n in names)).where(*where)
+    dialect = session.get_bind().dialect.name
+    stmt = select(*(raw_column(table.c[n], dialect).label(n) for n in names)).where(*where)
     if order_by:
         stmt = stmt.order_by(*order_by)
     link_field, targets = next(iter(links.items())) if links else (None, {})
-    make = _row_maker(rows_map, session.get_bind().dialect.name, link_field)
+    make = _row_maker(rows_map, dialect, link_field)
     return [make(r, targets) for part in session.execute(stmt).partitions(_FETCH) for r in part]
 
 
