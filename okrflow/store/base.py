@@ -15,7 +15,19 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, CursorResult, Select, Table, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Select,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -235,6 +247,20 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def among(session: Session, column: ColumnElement[Any], ids: Collection[str]) -> list[ColumnElement[bool]]:
+    """Conditions that, one query each, select the rows whose ``column`` is in ``ids``.
+
+    PostgreSQL: one ``= ANY(array)`` with the ids as one parameter (one statement to parse and
+    plan, however many ids). SQLite: ``IN`` lists of at most 2,000 ids (its parameter limit).
+    """
+    ordered = sorted(set(ids))
+    if not ordered:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        return [column == any_(bindparam(None, ordered, type_=ARRAY(Text)))]
+    return [column.in_(batch) for batch in chunks(ordered, 2_000)]
+
+
 def chunks(items: Iterable[T], size: int) -> Iterable[list[T]]:
     batch: list[T] = []
     for item in items:
@@ -327,11 +353,14 @@ def insert_row(session: Session, table: Table, row: Mapping[str, Any], kind: str
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]], *, clash: str) -> None:
-    """Insert rows in one statement; a clash with a stored row becomes ``Conflict`` ("<clash>: <why>")
-    and leaves the transaction usable."""
+    """Insert rows (all with the same columns) in one driver call; a clash with a stored row becomes
+    ``Conflict`` ("<clash>: <why>") and leaves the transaction usable."""
+    if not rows:
+        return
+    columns = tuple(rows[0])
     try:
         with session.begin_nested():
-            session.execute(insert(table), [dict(r) for r in rows])
+            driver_insert(session, table, columns, [tuple(r[c] for c in columns) for r in rows])
     except IntegrityError as exc:
         why = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
         raise Conflict(f"{clash}: {why}") from None

@@ -25,8 +25,8 @@ from okrflow.store.base import (
     RecordStore,
     Ref,
     RowMap,
+    among,
     check_refs,
-    chunks,
     insert_ignoring_conflicts,
     insert_rows,
     now_or,
@@ -196,12 +196,9 @@ class EscalationStore(RecordStore[Escalation]):
         """The open escalations of the cycle about any of ``subject_ids`` (a review batch's subjects)."""
         c = escalations.c
         found: list[Escalation] = []
-        for batch in chunks(sorted(set(subject_ids)), 2_000):
+        for wanted in among(self.session, c.subject_id, subject_ids):
             found += self._select(
-                c.org_id == org_id,
-                c.cycle_id == cycle_id,
-                c.status == EscalationStatus.OPEN,
-                c.subject_id.in_(batch),
+                c.org_id == org_id, c.cycle_id == cycle_id, c.status == EscalationStatus.OPEN, wanted
             )
         return sorted(found, key=lambda e: (e.rule_id, e.subject_type.value, e.subject_id, e.id))
 
