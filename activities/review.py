@@ -51,7 +51,7 @@ from workflows.messages import (
     ReviewPlan,
 )
 
-TEAMS_PER_BATCH = 40
+TEAMS_PER_BATCH = 100
 
 
 class ReviewActivities(StoreActivities):

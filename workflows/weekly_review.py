@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 
@@ -31,6 +32,8 @@ BATCH_TIMEOUT = timedelta(minutes=10)
 PARALLEL_BATCHES = 4
 # Histories recorded before the consultation workflow existed replay without starting it.
 CONSULTATION_PATCH = "okrflow-consultation-workflow-1"
+# Histories recorded before batches ran in a sliding window replay in rounds.
+WINDOW_PATCH = "okrflow-review-window-1"
 
 
 @workflow.defn
@@ -60,20 +63,7 @@ class WeeklyReviewWorkflow:
             )
 
         batch_inputs = [batch(team_ids) for team_ids in plan.batches] + [batch([], org_level=True)]
-        results: list[ReviewBatchResult] = []
-        for start in range(0, len(batch_inputs), PARALLEL_BATCHES):
-            chunk = batch_inputs[start : start + PARALLEL_BATCHES]
-            results += await asyncio.gather(
-                *(
-                    step(
-                        ReviewActivities.review_batch,
-                        b,
-                        within=BATCH_TIMEOUT,
-                        heartbeat_timeout=timedelta(minutes=2),
-                    )
-                    for b in chunk
-                )
-            )
+        results = await self._review_batches(batch_inputs)
         requests = [r for res in results for r in res.consultations]
         for request in requests:
             await self._convene(input, request)
@@ -94,6 +84,32 @@ class WeeklyReviewWorkflow:
             consultations=len(requests),
             digests=published.digests,
         )
+
+    async def _review_batches(self, batches: list[ReviewBatchInput]) -> list[ReviewBatchResult]:
+        """Review every batch, ``PARALLEL_BATCHES`` at a time; the results in the batches' order.
+
+        A batch starts as soon as one in flight ends. (Histories recorded before that ran the
+        batches in rounds, each waiting for its slowest batch; they replay as they ran.)
+        """
+
+        def run(b: ReviewBatchInput) -> Any:
+            return step(
+                ReviewActivities.review_batch, b, within=BATCH_TIMEOUT, heartbeat_timeout=timedelta(minutes=2)
+            )
+
+        if not workflow.patched(WINDOW_PATCH):
+            results: list[ReviewBatchResult] = []
+            for start in range(0, len(batches), PARALLEL_BATCHES):
+                results += await asyncio.gather(*(run(b) for b in batches[start : start + PARALLEL_BATCHES]))
+            return results
+        slots = asyncio.Semaphore(PARALLEL_BATCHES)
+
+        async def in_slot(b: ReviewBatchInput) -> ReviewBatchResult:
+            async with slots:
+                result: ReviewBatchResult = await run(b)
+                return result
+
+        return list(await asyncio.gather(*(in_slot(b) for b in batches)))
 
     async def _convene(self, input: ReviewInput, request: ConsultationRequest) -> None:
         """The consultation rung fired: record the consultation (会商) once, and start its workflow.
