@@ -19,7 +19,6 @@ from api.deps import (
     SessionDep,
     SettingsDep,
     connected_temporal,
-    cycle_ids,
     get_temporal,
     utcnow,
     write_first,
@@ -49,24 +48,14 @@ def list_change_requests(
     cursor: str | None = None,
 ) -> Page[ChangeRequest]:
     """Your org's change requests, newest first, filtered by cycle, status, subject, requester."""
-    store = ChangeRequestStore(session)
-    if subject_type is not None and subject_id is not None:
-        found = store.list_for_subject(me.org_id, subject_type, subject_id)
-    else:
-        found = [
-            r
-            for c in cycle_ids(session, me.org_id, cycle_id)
-            for r in store.list_for_cycle(me.org_id, c, status=status)
-        ]
-    found = [
-        r
-        for r in found
-        if (cycle_id is None or r.cycle_id == cycle_id)
-        and (status is None or r.status is status)
-        and (subject_type is None or r.subject_type == subject_type)
-        and (subject_id is None or r.subject_id == subject_id)
-        and (requested_by is None or r.requested_by == requested_by)
-    ]
+    found = ChangeRequestStore(session).find(
+        me.org_id,
+        cycle_id=cycle_id,
+        status=status,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        requested_by=requested_by,
+    )
     return Page.of(
         page_list(found, key=lambda r: (-r.created_at.timestamp(), r.id), limit=limit, cursor=cursor)
     )

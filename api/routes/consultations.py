@@ -21,7 +21,6 @@ from api.deps import (
     SessionDep,
     SettingsDep,
     connected_temporal,
-    cycle_ids,
     get_temporal,
     utcnow,
     write_first,
@@ -51,23 +50,12 @@ def list_consultations(
     cursor: str | None = None,
 ) -> Page[Consultation]:
     """Consultations, newest first, filtered by cycle, status, subject."""
-    store = ConsultationStore(session)
-    if subject_type is not None and subject_id is not None:
-        found = store.list_for_subject(me.org_id, subject_type, subject_id)
-    else:
-        found = [
-            c
-            for cy in cycle_ids(session, me.org_id, cycle_id)
-            for c in store.list_for_cycle(me.org_id, cy, status=status)
-        ]
     found = [
         c
-        for c in found
+        for c in ConsultationStore(session).find(
+            me.org_id, cycle_id=cycle_id, status=status, subject_type=subject_type, subject_id=subject_id
+        )
         if access.can_read_consultation(me.person, c)
-        and (cycle_id is None or c.cycle_id == cycle_id)
-        and (status is None or c.status is status)
-        and (subject_type is None or c.subject_type is subject_type)
-        and (subject_id is None or c.subject_id == subject_id)
     ]
     return Page.of(
         page_list(found, key=lambda c: (-c.created_at.timestamp(), c.id), limit=limit, cursor=cursor)

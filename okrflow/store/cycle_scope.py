@@ -96,6 +96,19 @@ class CycleRecordStore(RecordStore[M]):
         refuse_if_archived(self.session, [current["cycle_id"]])
         return super().update(org_id, ident, changes)
 
+    def find(self, org_id: str, **equal: Any) -> list[M]:
+        """The org's records whose columns equal every filter given (None: no filter), oldest first.
+
+        Raises:
+            ValueError: a filter names no column of the table.
+        """
+        c = self.table.c
+        unknown = sorted(set(equal) - set(c.keys()))
+        if unknown:
+            raise ValueError(f"{self.table.name} has no column {unknown}")
+        where = [c[name] == value for name, value in equal.items() if value is not None]
+        return self._select(c.org_id == org_id, *where, order_by=(c.created_at, c.id))
+
     def list_for_subject(self, org_id: str, subject_type: SubjectType, subject_id: str) -> list[M]:
         """With ``about_subject``: the records about this subject, oldest first."""
         c = self.table.c

@@ -164,3 +164,40 @@ def test_consultation_round_trips_and_is_invisible_to_other_orgs(
     assert store.list_open(other.org.id) == []
     with pytest.raises(NotFound):
         store.get(other.org.id, "k1")
+
+
+def test_change_requests_are_found_by_every_filter_at_once(
+    db_session: Session, world: World, other: World
+) -> None:
+    store = ChangeRequestStore(db_session)
+
+    def request(ident: str, by: str, subject_id: str, minutes: int, w: World = world) -> ChangeRequest:
+        return store.add(
+            ChangeRequest(
+                id=ident,
+                org_id=w.org.id,
+                cycle_id=w.cycle.id,
+                subject_type=SubjectType.KEY_RESULT,
+                subject_id=subject_id,
+                requested_by=by,
+                reason="市场变化",
+                impact="target 8% -> 9%",
+                changes={"target": 9.0},
+                created_at=T0 + timedelta(minutes=minutes),
+            )
+        )
+
+    request("cr-b", world.bo.id, world.kr.id, 2)
+    request("cr-a", world.ana.id, world.kr.id, 1)
+    request("cr-x", other.bo.id, other.kr.id, 0, other)
+    store.decide(world.org.id, "cr-a", status=ChangeRequestStatus.REJECTED, decided_by=world.bo.id)
+
+    def ids(**filters: object) -> list[str]:
+        return [r.id for r in store.find(world.org.id, **filters)]
+
+    assert ids() == ["cr-a", "cr-b"]  # oldest first, only this org's
+    assert ids(requested_by=world.bo.id, status=None) == ["cr-b"]
+    assert ids(status=ChangeRequestStatus.PENDING, subject_id=world.kr.id) == ["cr-b"]
+    assert ids(cycle_id=other.cycle.id) == []
+    with pytest.raises(ValueError, match="change_requests has no column \\['requester'\\]"):
+        ids(requester=world.bo.id)
