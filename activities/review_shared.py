@@ -248,26 +248,12 @@ class ReviewCache:
         return None
 
     def drop(self, org_id: str, cycle_id: str, week: int) -> None:
-        """Forget a review once it is published.
-
-        Freeing a whole-cycle snapshot (millions of objects) takes about half a second; a thread of
-        its own does it, so that publishing does not wait for it.
-        """
+        """Forget a review once it is published."""
         with self._lock:
-            gone = [
-                self._entries.pop(k)
-                for k in [
-                    k for k in self._entries if (k.org_id, k.cycle_id, k.week) == (org_id, cycle_id, week)
-                ]
-            ]
-        if gone:
-            threading.Thread(
-                target=self._release, args=(gone,), name="review-cache-release", daemon=True
-            ).start()
-
-    def _release(self, gone: list[SharedReview]) -> None:
-        gone.clear()  # the last references: the snapshots are freed here
-        with self._lock:
-            if not self._entries and not self._building:
+            for key in [
+                k for k in self._entries if (k.org_id, k.cycle_id, k.week) == (org_id, cycle_id, week)
+            ]:
+                del self._entries[key]
+            if not self._entries:
                 # Whatever else was frozen with the snapshots goes back to the collector.
                 gc.unfreeze()
