@@ -1,12 +1,13 @@
 """Activities of the weekly review: plan the batches, review a batch of teams, convene, publish.
 
-A batch takes its teams' slice of the review's shared work (the cycle loaded, its facts
-computed and the published rule set evaluated once per worker, ``activities.review_shared``),
-writes flags and evaluation errors, advances its subjects' escalation ladders, stores the
-teams' weekly sheets and leaves one digest item per person and event
-(``activities.review_batch``, ``activities.review_digests``). A ladder's consultation rung
-convenes a consultation (``activities.convening``). ``publish_review`` folds the items into one
-digest per person.
+A batch takes its teams' slice of its shard's shared work (what the shard's facts read loaded,
+its facts computed and the published rule set evaluated once per shard,
+``activities.review_shared``), in the worker's own process or, with ``review_processes`` above
+one, in the shard's own process (``activities.review_pool``, ``activities.review_work``). It
+writes flags and evaluation errors, advances its subjects' escalation ladders, stores the teams'
+weekly sheets and leaves one digest item per person and event (``activities.review_batch``,
+``activities.review_digests``). A ladder's consultation rung convenes a consultation
+(``activities.convening``). ``publish_review`` folds the items into one digest per person.
 
 Everything a batch writes commits in one transaction together with its result
 (``ActivityKeyStore.run_once``), so a retried batch returns the first result and writes
@@ -16,30 +17,24 @@ opens, the ladders inside it.
 
 from __future__ import annotations
 
-import hashlib
+from itertools import zip_longest
+from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from activities.convening import convene
-from activities.review_batch import Prepared, compiled_rules, prepare_batch, write_batch
 from activities.review_digests import digest_lines, digest_notice
-from activities.review_shared import ReviewCache, ReviewKey, SharedReview, build_shared
+from activities.review_pool import ReviewPool
+from activities.review_shared import Shard, shard_of
+from activities.review_work import ReviewWork, read_only
 from activities.steps import StoreActivities, heartbeating
-from okrflow.store import (
-    ActivityKeyStore,
-    CycleStore,
-    NotificationStore,
-    RuleSetStore,
-    make_session_factory,
-    unit_of_work,
-)
-from okrflow.store.base import gc_paused
-from okrflow.store.snapshot import load_snapshot
+from okrflow.store import CycleStore, NotificationStore, RuleSetStore, unit_of_work
+from okrflow.store.base import chunks, gc_paused
+from okrflow.store.db import database_spec
 from okrflow.store.tables import people, teams
-from rules.engine import CompiledRuleSet
-from rules.model import Scope
+from rules.facts import CycleTally
 from workflows.messages import (
     OpenConsultationInput,
     OpenConsultationResult,
@@ -55,80 +50,77 @@ TEAMS_PER_BATCH = 100
 
 
 class ReviewActivities(StoreActivities):
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], *, processes: int = 1) -> None:
+        """``processes`` above one: review shards of teams in that many processes of their own
+        (when the database can be opened from another process; else in this one)."""
         super().__init__(session_factory)
-        # Reads (the whole-cycle load above all) must not hold SQLite's write lock.
-        self.reads = _read_only(session_factory)
-        # The batches of a review share one load and evaluation of the cycle per worker.
-        self.shared = ReviewCache()
+        self.reads = read_only(session_factory)
+        # The batches of a review share one load and evaluation per shard.
+        self.work = ReviewWork(session_factory)
+        bind = session_factory.kw.get("bind")
+        database = database_spec(bind) if isinstance(bind, Engine) and processes > 1 else None
+        self.pool = None if database is None else ReviewPool(database, processes)
+        self.shards = 1 if self.pool is None else processes
 
     # ------------------------------------------------------------ plan
 
     @activity.defn
     def plan_review(self, input: ReviewInput) -> ReviewPlan:
+        """Batches of teams, each within one shard; the shards' batches take turns, so that every
+        review process has work from the start."""
         with unit_of_work(self.reads) as session:
             active = RuleSetStore(session).get_active(input.org_id)
             team_ids = sorted(session.scalars(select(teams.c.id).where(teams.c.org_id == input.org_id)))
-        batches = [team_ids[i : i + TEAMS_PER_BATCH] for i in range(0, len(team_ids), TEAMS_PER_BATCH)]
+        per_shard = [
+            list(chunks([t for t in team_ids if shard_of(t, self.shards) == i], TEAMS_PER_BATCH))
+            for i in range(self.shards)
+        ]
+        batches = [b for turn in zip_longest(*per_shard) for b in turn if b is not None]
         return ReviewPlan(rule_set_version=active.version if active is not None else None, batches=batches)
 
     # ------------------------------------------------------------ one batch of teams
 
     @activity.defn
     def review_batch(self, input: ReviewBatchInput) -> ReviewBatchResult:
-        part = (
-            "org" if input.org_level else hashlib.sha256("|".join(input.team_ids).encode()).hexdigest()[:16]
-        )
-        key = f"review:{input.org_id}:{input.cycle_id}:w{input.week}:batch:{part}"
-        with unit_of_work(self.reads) as session:
-            done = ActivityKeyStore(session).result(key)
-        if done is not None:  # a retry of a batch that committed: nothing to compute
-            return ReviewBatchResult.model_validate(done)
-        # The workflow gives a batch a heartbeat timeout: a batch that waits for the review's shared
+        # The workflow gives a batch a heartbeat timeout: a batch that waits for its shard's shared
         # work, computes or waits for the write lock beats meanwhile.
         with heartbeating():
-            # The reading and computing happen before the write transaction opens, so that on
-            # SQLite (one writer at a time) other batches can write meanwhile.
-            with gc_paused():
-                prepared = self._prepare(input)
-            return self.once(
-                key, lambda session: write_batch(session, input, prepared), ReviewBatchResult, at=input.as_of
-            )
+            if input.org_level:
+                return self._org_batch(input)
+            shards = {shard_of(t, self.shards) for t in input.team_ids}
+            # A batch planned for other shards (the worker's processes changed mid-review) is
+            # reviewed against the whole cycle, which is always right.
+            shard = Shard(shards.pop(), self.shards) if len(shards) == 1 else Shard()
+            return self._run(shard.index, "batch", input, shard)
 
-    def _prepare(self, input: ReviewBatchInput) -> Prepared | None:
-        """What a batch writes that needs no stored state; None: an org-level batch with no cycle rules."""
-        if not input.org_level:
-            return prepare_batch(input, self._shared(input))
-        with unit_of_work(self.reads) as session:
-            compiled = compiled_rules(session, input.org_id, input.rule_set_version)
-        if Scope.CYCLE not in compiled.scopes(week=input.week, phase=input.phase):
-            return None
-        return prepare_batch(input, self._shared(input, compiled))
+    def _org_batch(self, input: ReviewBatchInput) -> ReviewBatchResult:
+        """The cycle's own verdicts, from every shard's tally (each shard is built if it is not yet)."""
+        done = self.work.done(input)
+        if done is not None:
+            return done
+        if not self.work.reads_cycle(input):
+            return self.work.org_batch(input, Shard(), None)
+        shards = [Shard(i, self.shards) for i in range(self.shards)]
+        if self.pool is None:
+            tally = self.work.tally(input, shards[0])
+        else:
+            pool = self.pool
+            calls = [pool.submit(s.index, "tally", input, s) for s in shards]
+            tally = sum((call.result() for call in calls), CycleTally())
+        return self._run(0, "org_batch", input, shards[0], tally)
 
-    def _shared(self, input: ReviewBatchInput, compiled: CompiledRuleSet | None = None) -> SharedReview:
-        key = ReviewKey(
-            org_id=input.org_id,
-            cycle_id=input.cycle_id,
-            week=input.week,
-            as_of=input.as_of,
-            phase=input.phase,
-            rule_set_version=input.rule_set_version,
-        )
-
-        def build() -> SharedReview:
-            with unit_of_work(self.reads) as session:
-                rules = compiled or compiled_rules(session, input.org_id, input.rule_set_version)
-                snapshot = load_snapshot(session, input.cycle_id, as_of=input.as_of, org_id=input.org_id)
-            return build_shared(key, snapshot, rules)
-
-        return self.shared.get(key, build)
+    def _run(self, index: int, method: str, *args: Any) -> Any:
+        """``ReviewWork.<method>(*args)`` in the shard's review process, or in this one."""
+        if self.pool is None:
+            return getattr(self.work, method)(*args)
+        return self.pool.call(index, method, *args)
 
     # ------------------------------------------------------------ a consultation rung fired
 
     @activity.defn
     def open_consultation(self, input: OpenConsultationInput) -> OpenConsultationResult:
         """The consultation rung fired: convene a consultation (会商) about the subject, once."""
-        cached = self.shared.peek(input.org_id, input.cycle_id, input.week, input.at)
+        cached = self.work.cache.peek(input.org_id, input.cycle_id, input.week, input.at)
         with unit_of_work(self.sessions) as session:
             return convene(session, input, cached.snapshot if cached is not None else None)
 
@@ -157,11 +149,8 @@ class ReviewActivities(StoreActivities):
             outbox = NotificationStore(session)
             created = outbox.enqueue_many(notices)
             delivered = outbox.deliver_all_pending(input.org_id, at=input.as_of)
-        self.shared.drop(input.org_id, input.cycle_id, input.week)
+        self.work.drop(input.org_id, input.cycle_id, input.week)
+        if self.pool is not None:
+            for i in self.pool.started():
+                self.pool.call(i, "drop", input.org_id, input.cycle_id, input.week)
         return PublishReviewResult(digests=created, delivered=delivered)
-
-
-def _read_only(factory: sessionmaker[Session]) -> sessionmaker[Session]:
-    """Sessions on the same database that only read (on SQLite they do not take the write lock)."""
-    bind = factory.kw.get("bind")
-    return make_session_factory(bind, read_only=True) if isinstance(bind, Engine) else factory

@@ -26,6 +26,7 @@ from okrflow.store import EscalationStore, FlagStore, RuleEvaluationError, RuleS
 from okrflow.store.digests import DigestItem, DigestStore
 from okrflow.store.tables import escalations
 from rules.engine import CompiledRuleSet, EvaluationResult, FlagHit
+from rules.facts import CycleTally
 from rules.ladder import FiredRung, LadderState, advance_ladders
 from rules.load import compile_source, load_default
 from rules.model import RungTarget, Scope
@@ -75,13 +76,17 @@ class Prepared:
     sheets: dict[str, dict[str, Any]]
 
 
-def prepare_batch(input: ReviewBatchInput, shared: SharedReview) -> Prepared:
-    """The batch's flags, evaluation errors, their digest lines and its teams' sheets (pure)."""
+def prepare_batch(input: ReviewBatchInput, shared: SharedReview, tally: CycleTally | None = None) -> Prepared:
+    """The batch's flags, evaluation errors, their digest lines and its teams' sheets (pure); the
+    org-level batch's verdicts come from ``tally``, the cycle's facts added up over every shard."""
     if input.org_level:
+        if tally is None:
+            raise ValueError("org-level batch: the cycle's tally is needed")
         subjects: dict[Scope, set[str] | None] = {Scope.CYCLE: None}
+        result = shared.cycle_verdicts(tally)
     else:
         subjects = shared.subjects(input.team_ids)
-    result = shared.verdicts(None if input.org_level else input.team_ids)
+        result = shared.verdicts(input.team_ids)
     flags = stored_flags(
         result.flags, org_id=input.org_id, cycle_id=input.cycle_id, week=input.week, at=input.as_of
     )

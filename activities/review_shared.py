@@ -1,15 +1,18 @@
-"""What the batches of one weekly review share, built once per worker: the snapshot, facts and verdicts.
+"""What the batches of one weekly review share, built once per shard: the snapshot, facts and verdicts.
 
 Every batch of teams needs facts that reach across teams (a person's load comes from tasks
 anywhere in the cycle, the cycle's facts from every key result), so a batch that loaded and
-evaluated only its own teams repeated most of the work of its neighbours, and the org-level
-batch loaded the whole cycle again. Now the first batch of a review on a worker loads the
-cycle once, computes every subject's facts, evaluates the rule set once, and leaves the result
-in a small per-worker cache; the review's other batches wait for it and take their slice.
+evaluated only its own teams repeated most of the work of its neighbours. Instead the teams
+are split into a few shards (one per worker process, ``activities.review_pool``; one shard
+of all teams when the worker reviews in its own process). The first batch of a shard loads
+what the shard's facts read (``load_snapshot(team_ids=...)``), computes its subjects' facts,
+evaluates the rule set once and leaves the result in a small per-process cache; the shard's
+other batches wait for it and take their slice. The cycle's own facts add up over the shards
+(``rules.facts.CycleTally``): the org-level batch asks every shard for its tally.
 
 The cache is only an optimisation: a batch on another worker, or after a restart, builds its
 own. Everything a batch writes still depends only on its own subjects (and is written once,
-see ``activities.review``), and facts describe the cycle "before this review": the snapshot is
+see ``activities.review``), and facts describe the cycle "before this review": a shard is
 loaded once, before the review's first writes on this worker.
 """
 
@@ -17,16 +20,18 @@ from __future__ import annotations
 
 import gc
 import threading
+import zlib
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from okrflow.domain.calendar import week_count
 from okrflow.domain.model import Person, Phase, Role, SubjectType
 from okrflow.domain.snapshot import CycleSnapshot
-from rules.context import Facts
+from rules.context import ReviewContext
 from rules.engine import CompiledRuleSet, EvaluationResult, evaluate_facts
-from rules.facts import compute_facts
+from rules.facts import CycleTally, cycle_tally, facts_in
 from rules.model import Scope
 
 SUBJECT_OF_SCOPE = {
@@ -50,6 +55,30 @@ class ReviewKey:
     as_of: datetime
     phase: Phase
     rule_set_version: int | None
+
+
+@dataclass(frozen=True)
+class Shard:
+    """The teams one worker process reviews: those whose id hashes to ``index`` of ``count``
+    shards (what belongs to no team goes with shard 0); every team when ``count`` is 1."""
+
+    index: int = 0
+    count: int = 1
+
+    def owns(self, team_id: str | None) -> bool:
+        return self.count == 1 or shard_of(team_id, self.count) == self.index
+
+    def teams(self, team_ids: Iterable[str]) -> list[str | None] | None:
+        """The shard's teams among ``team_ids`` (and None: the subjects of no team); None: all."""
+        if self.count == 1:
+            return None
+        mine: list[str | None] = [t for t in team_ids if self.owns(t)]
+        return [*mine, None] if self.owns(None) else mine
+
+
+def shard_of(team_id: str | None, count: int) -> int:
+    """The shard of ``count`` a team belongs to (stable across processes and restarts)."""
+    return 0 if team_id is None or count <= 1 else zlib.crc32(team_id.encode()) % count
 
 
 @dataclass(frozen=True)
@@ -82,16 +111,18 @@ class Directory:
 
 @dataclass
 class SharedReview:
-    """A review's snapshot of the whole cycle, its verdicts, and who owns what, per team."""
+    """A shard's snapshot, its verdicts, who owns what per team, and its part of the cycle's facts."""
 
     key: ReviewKey
+    shard: Shard
     snapshot: CycleSnapshot
     compiled: CompiledRuleSet
     scopes: frozenset[Scope]
-    result: EvaluationResult
+    result: EvaluationResult  # about the shard's teams' subjects
+    tally: CycleTally | None  # None: no rule reads the cycle's facts this week
     team_subjects: dict[str, dict[Scope, set[str]]]
-    flag_teams: list[str | None]  # the team owning each flag's subject (None: the cycle)
-    error_teams: list[str | None]  # the same for each evaluation error
+    flag_teams: list[str]  # the team owning each flag's subject
+    error_teams: list[str]  # the same for each evaluation error
     directory: Directory
 
     def subjects(self, team_ids: Collection[str]) -> dict[Scope, set[str] | None]:
@@ -104,47 +135,65 @@ class SharedReview:
                 out[scope] |= ids  # type: ignore[operator]
         return out
 
-    def verdicts(self, team_ids: Collection[str] | None) -> EvaluationResult:
-        """The verdicts about a batch's subjects, in the result's order; None: the cycle's own."""
-        wanted: set[str | None] = {None} if team_ids is None else set(team_ids)
+    def verdicts(self, team_ids: Collection[str]) -> EvaluationResult:
+        """The verdicts about a batch's subjects, in the result's order."""
+        wanted = set(team_ids)
         return replace(
             self.result,
             flags=[h for h, t in zip(self.result.flags, self.flag_teams, strict=True) if t in wanted],
             errors=[e for e, t in zip(self.result.errors, self.error_teams, strict=True) if t in wanted],
         )
 
+    def cycle_verdicts(self, tally: CycleTally) -> EvaluationResult:
+        """The verdicts about the cycle, from the tally of every shard."""
+        key, snapshot = self.key, self.snapshot
+        only = self.compiled.facts_read_by_scope(week=key.week, phase=key.phase)
+        ctx = ReviewContext(snapshot, week=key.week, now=key.as_of, only=only)
+        return evaluate_facts(
+            self.compiled,
+            {Scope.CYCLE: {snapshot.cycle.id: tally.facts(ctx)}},
+            week=key.week,
+            phase=key.phase,
+            now=key.as_of,
+            weeks_in_cycle=week_count(snapshot.cycle),
+        )
 
-def build_shared(key: ReviewKey, snapshot: CycleSnapshot, compiled: CompiledRuleSet) -> SharedReview:
-    """Facts of every subject some batch owns, evaluated once (pure: the snapshot is already loaded)."""
+
+def build_shared(
+    key: ReviewKey, snapshot: CycleSnapshot, compiled: CompiledRuleSet, shard: Shard = Shard()
+) -> SharedReview:
+    """Facts of every subject the shard's teams own, evaluated once, and the shard's tally of the
+    cycle (pure: the snapshot is already loaded)."""
     scopes = frozenset(compiled.scopes(week=key.week, phase=key.phase))
-    team_subjects, owner = _team_subjects(snapshot)
-    table = compute_facts(
+    team_subjects, owner = _team_subjects(snapshot, shard)
+    ctx = ReviewContext(
         snapshot,
         week=key.week,
         now=key.as_of,
-        scopes=scopes,
         only=compiled.facts_read_by_scope(week=key.week, phase=key.phase),
     )
-    rows = {scope: _owned(subject_rows, owner.get(scope)) for scope, subject_rows in table.rows.items()}
+    table = facts_in(ctx, scopes=scopes - {Scope.CYCLE}, subjects={s: ids.keys() for s, ids in owner.items()})
+    tally = cycle_tally(ctx, shard.teams(snapshot.teams)) if Scope.CYCLE in scopes else None
     result = evaluate_facts(
         compiled,
-        rows,
+        table.rows,
         week=key.week,
         phase=key.phase,
         now=key.as_of,
         weeks_in_cycle=table.weeks_in_cycle,
     )
 
-    def team_of(subject_type: SubjectType, subject_id: str) -> str | None:
-        scope = _SCOPE_OF_SUBJECT[subject_type]
-        return None if scope is Scope.CYCLE else owner[scope][subject_id]
+    def team_of(subject_type: SubjectType, subject_id: str) -> str:
+        return owner[_SCOPE_OF_SUBJECT[subject_type]][subject_id]
 
     return SharedReview(
         key=key,
+        shard=shard,
         snapshot=snapshot,
         compiled=compiled,
         scopes=scopes,
         result=result,
+        tally=tally,
         team_subjects=team_subjects,
         flag_teams=[team_of(h.subject_type, h.subject_id) for h in result.flags],
         error_teams=[team_of(e.subject_type, e.subject_id) for e in result.errors],
@@ -152,19 +201,12 @@ def build_shared(key: ReviewKey, snapshot: CycleSnapshot, compiled: CompiledRule
     )
 
 
-def _owned(rows: Mapping[str, Facts], owner: Mapping[str, str] | None) -> Mapping[str, Facts]:
-    """The rows of the subjects some team owns (all of them for the cycle, whose owner map is None)."""
-    if owner is None or rows.keys() <= owner.keys():
-        return rows  # the usual case: every subject has a team, and the rows need no copy
-    return {sid: facts for sid, facts in rows.items() if sid in owner}
-
-
 def _team_subjects(
-    snapshot: CycleSnapshot,
+    snapshot: CycleSnapshot, shard: Shard
 ) -> tuple[dict[str, dict[Scope, set[str]]], dict[Scope, dict[str, str]]]:
-    """Per team: the team, its objectives, their key results and tasks, and its members; and the
-    other way round, per scope, the team owning each of those subjects (one pass over each kind)."""
-    teams = snapshot.teams
+    """Per team of the shard: the team, its objectives, their key results and tasks, and its members;
+    and the other way round, per scope, the team owning each of those subjects (one pass over each kind)."""
+    teams = {t for t in snapshot.teams if shard.owns(t)}
     out: dict[str, dict[Scope, set[str]]] = {
         t: {
             Scope.TEAM: {t},
@@ -203,18 +245,19 @@ def _team_subjects(
 
 
 class ReviewCache:
-    """The last few reviews' shared work on this worker; one builder per review, the others wait.
+    """The last few reviews' shared work in this process, per shard; one builder per shard, the
+    others wait.
 
-    Holds at most ``capacity`` reviews (a whole-cycle snapshot each); the oldest goes first.
+    Holds at most ``capacity`` of them (a shard's snapshot each); the oldest goes first.
     """
 
     def __init__(self, capacity: int = 2) -> None:
         self.capacity = capacity
         self._lock = threading.Lock()
-        self._entries: OrderedDict[ReviewKey, SharedReview] = OrderedDict()
-        self._building: dict[ReviewKey, threading.Lock] = {}
+        self._entries: OrderedDict[tuple[ReviewKey, Shard], SharedReview] = OrderedDict()
+        self._building: dict[tuple[ReviewKey, Shard], threading.Lock] = {}
 
-    def get(self, key: ReviewKey, build: Callable[[], SharedReview]) -> SharedReview:
+    def get(self, key: tuple[ReviewKey, Shard], build: Callable[[], SharedReview]) -> SharedReview:
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
@@ -242,7 +285,7 @@ class ReviewCache:
     def peek(self, org_id: str, cycle_id: str, week: int, as_of: datetime) -> SharedReview | None:
         """A cached review of this cycle, week and instant, whatever its rule set, if there is one."""
         with self._lock:
-            for key, shared in reversed(self._entries.items()):
+            for (key, _), shared in reversed(self._entries.items()):
                 if (key.org_id, key.cycle_id, key.week, key.as_of) == (org_id, cycle_id, week, as_of):
                     return shared
         return None
@@ -251,7 +294,9 @@ class ReviewCache:
         """Forget a review once it is published."""
         with self._lock:
             for key in [
-                k for k in self._entries if (k.org_id, k.cycle_id, k.week) == (org_id, cycle_id, week)
+                k
+                for k in self._entries
+                if (k[0].org_id, k[0].cycle_id, k[0].week) == (org_id, cycle_id, week)
             ]:
                 del self._entries[key]
             if not self._entries:

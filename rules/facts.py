@@ -10,13 +10,13 @@ are declared in ``rules.catalog`` (and documented in ``docs/facts.md``).
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from okrflow.domain.calendar import local_instant, week_count
 from okrflow.domain.model import HealthLevel, KeyResult, PlanState, Task, TaskStatus
-from okrflow.domain.progress import clamp, team_progress
+from okrflow.domain.progress import clamp, team_progress, weighted_progress
 from okrflow.domain.snapshot import CycleSnapshot
 from rules.catalog import Scope
 from rules.context import (
@@ -33,7 +33,7 @@ from rules.context import (
     ratio,
 )
 
-__all__ = ["FactTable", "compute_facts", "facts_for"]
+__all__ = ["CycleTally", "FactTable", "compute_facts", "cycle_tally", "facts_for", "facts_in"]
 
 
 @dataclass(frozen=True)
@@ -263,29 +263,100 @@ def _team(ctx: ReviewContext, team_id: str) -> Facts:
 
 
 def _cycle(ctx: ReviewContext) -> Facts:
+    return cycle_tally(ctx).facts(ctx)
+
+
+@dataclass(frozen=True)
+class CycleTally:
+    """The cycle's facts as parts that add up over disjoint sets of teams.
+
+    A weekly review split into shards of teams (each shard loading only what its teams' facts
+    read) tallies each shard's teams; the tallies added up give the facts of the whole cycle,
+    the same as one tally of the whole snapshot. The sets and the objectives' progress are kept
+    only when a rule reads what needs them.
+    """
+
+    objectives: int = 0
+    objectives_unapproved: int = 0
+    krs: int = 0
+    krs_not_recent: int = 0
+    krs_flagged: int = 0
+    tasks_blocked: int = 0
+    active_people: frozenset[str] = frozenset()
+    owners: frozenset[str] = frozenset()  # people owning an objective or a key result
+    weighted: tuple[tuple[str, float, float], ...] = ()  # (objective id, weight, progress)
+
+    def __add__(self, other: CycleTally) -> CycleTally:
+        return CycleTally(
+            objectives=self.objectives + other.objectives,
+            objectives_unapproved=self.objectives_unapproved + other.objectives_unapproved,
+            krs=self.krs + other.krs,
+            krs_not_recent=self.krs_not_recent + other.krs_not_recent,
+            krs_flagged=self.krs_flagged + other.krs_flagged,
+            tasks_blocked=self.tasks_blocked + other.tasks_blocked,
+            active_people=self.active_people | other.active_people,
+            owners=self.owners | other.owners,
+            weighted=self.weighted + other.weighted,
+        )
+
+    def facts(self, ctx: ReviewContext) -> Facts:
+        """The cycle's facts (``ctx`` gives the cycle, the review's instant and what rules read)."""
+        facts: Facts = {
+            "name": ctx.s.cycle.name,
+            "objectives": self.objectives,
+            "krs": self.krs,
+            "people": len(self.active_people),
+            "objectives_unapproved": self.objectives_unapproved,
+            "expected_progress": ctx.expected,
+            "check_in_compliance": 1.0 - ratio(self.krs_not_recent, self.krs),
+            "krs_flagged_share": ratio(self.krs_flagged, self.krs),
+            "tasks_blocked": self.tasks_blocked,
+        }
+        if ctx.wants(Scope.CYCLE, "people_without_okrs"):
+            facts["people_without_okrs"] = len(self.active_people - self.owners)
+        if ctx.wants(Scope.CYCLE, "progress", "gap"):
+            # In the objectives' order by id: the same sum however the shards split them.
+            progress = round(weighted_progress((w, p) for _, w, p in sorted(self.weighted)), DIGITS)
+            facts["progress"] = progress
+            facts["gap"] = round(ctx.expected - progress, DIGITS)
+        return facts
+
+
+def cycle_tally(ctx: ReviewContext, teams: Collection[str | None] | None = None) -> CycleTally:
+    """The tally of the subjects of ``teams`` (None in it: those without a team); default: all.
+
+    An objective, its key results and their tasks belong to the objective's team; a person
+    to their own.
+    """
     s = ctx.s
-    objectives = list(s.objectives.values())
-    krs = s.key_results
-    flagged = ctx.weeks_flagged
-    facts: Facts = {
-        "name": s.cycle.name,
-        "objectives": len(objectives),
-        "krs": len(krs),
-        "people": len(ctx.active_people),
-        "objectives_unapproved": sum(1 for o in objectives if o.status not in APPROVED),
-        "expected_progress": ctx.expected,
-        "check_in_compliance": 1.0 - ratio(sum(1 for k in krs if k not in ctx.recent_krs), len(krs)),
-        "krs_flagged_share": ratio(sum(1 for k in krs if flagged.get(k, 0) > 0), len(krs)),
-        "tasks_blocked": ctx.task_index.blocked,
-    }
+    mine = None if teams is None else frozenset(teams)
+    objectives = [o for o in s.objectives.values() if mine is None or o.team_id in mine]
+    objective_ids = {o.id for o in objectives}
+    krs = [kr for kr in s.key_results.values() if kr.objective_id in objective_ids]
+    kr_ids = {kr.id for kr in krs}
+    flagged, recent = ctx.weeks_flagged, ctx.recent_krs
+    blocked = sum(
+        1
+        for t in s.tasks.values()
+        if t.plan_state is PlanState.ACCEPTED and t.status is TaskStatus.BLOCKED and t.kr_id in kr_ids
+    )
+    active = frozenset(pid for pid, p in s.people.items() if p.active and (mine is None or p.team_id in mine))
+    tally = CycleTally(
+        objectives=len(objectives),
+        objectives_unapproved=sum(1 for o in objectives if o.status not in APPROVED),
+        krs=len(krs),
+        krs_not_recent=sum(1 for k in kr_ids if k not in recent),
+        krs_flagged=sum(1 for k in kr_ids if flagged.get(k, 0) > 0),
+        tasks_blocked=blocked,
+        active_people=active,
+    )
     if ctx.wants(Scope.CYCLE, "people_without_okrs"):
-        owners = {o.owner_id for o in objectives} | {kr.owner_id for kr in krs.values() if kr.owner_id}
-        facts["people_without_okrs"] = sum(1 for pid in ctx.active_people if pid not in owners)
+        owners = {o.owner_id for o in objectives} | {kr.owner_id for kr in krs if kr.owner_id}
+        tally = replace(tally, owners=frozenset(owners))
     if ctx.wants(Scope.CYCLE, "progress", "gap"):
-        progress = round(team_progress(objectives, ctx.objective_progress), DIGITS)
-        facts["progress"] = progress
-        facts["gap"] = round(ctx.expected - progress, DIGITS)
-    return facts
+        progress = ctx.objective_progress
+        tally = replace(tally, weighted=tuple((o.id, o.weight, progress.get(o.id, 0.0)) for o in objectives))
+    return tally
 
 
 def _red_weeks(pulses: Sequence[Any], week: int) -> int:
@@ -361,6 +432,17 @@ def compute_facts(
     if only is not None and not isinstance(only, Mapping):
         only = dict.fromkeys(Scope, only)
     ctx = ReviewContext(snapshot, week=week, now=snapshot.as_of if now is None else now, only=only)
+    return facts_in(ctx, scopes=scopes, subjects=subjects)
+
+
+def facts_in(
+    ctx: ReviewContext,
+    *,
+    scopes: Collection[Scope] | None = None,
+    subjects: Mapping[Scope, Collection[str] | None] | None = None,
+) -> FactTable:
+    """``compute_facts`` in a review context of the caller's (which can go on to ``cycle_tally``)."""
+    snapshot = ctx.s
     wanted = list(Scope) if scopes is None else [s for s in Scope if s in scopes]
     rows = {}
     for scope in wanted:
@@ -375,7 +457,7 @@ def compute_facts(
 
 
 def _present(snapshot: CycleSnapshot, scope: Scope, ids: Collection[str]) -> list[str]:
-    """The ids that exist in the snapshot, in the snapshot's order."""
+    """The ids that exist in the snapshot and are subjects of ``scope``, in the snapshot's order."""
     table: Mapping[str, Any] = {
         Scope.KEY_RESULT: snapshot.key_results,
         Scope.OBJECTIVE: snapshot.objectives,
@@ -384,7 +466,12 @@ def _present(snapshot: CycleSnapshot, scope: Scope, ids: Collection[str]) -> lis
         Scope.TEAM: snapshot.teams,
     }[scope]
     wanted = set(ids)
-    return [i for i in table if i in wanted]
+    present = [i for i in table if i in wanted]
+    if scope is Scope.TASK:  # the subjects ``compute_facts`` would take of all: see its docstring
+        return [i for i in present if table[i].plan_state is not PlanState.DECLINED]
+    if scope is Scope.PERSON:
+        return [i for i in present if table[i].active]
+    return present
 
 
 def facts_for(

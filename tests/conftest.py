@@ -1,5 +1,5 @@
 """Suite-wide: say how many tests ran against PostgreSQL, and fail the run if CI asked for
-PostgreSQL (OKRFLOW_TEST_POSTGRES_URL) and none did."""
+PostgreSQL (OKRFLOW_TEST_POSTGRES_URL) and none did; workers review in one process."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ import os
 import pytest
 
 POSTGRES_ENV = "OKRFLOW_TEST_POSTGRES_URL"
+# Workers review in their own process unless a test asks for review processes (they take a
+# second or two to start, per worker).
+os.environ.setdefault("OKRFLOW_REVIEW_PROCESSES", "1")
 
 
 def _postgres_reports(terminalreporter: pytest.TerminalReporter, outcome: str) -> int:

@@ -6,6 +6,7 @@ Build ``Settings(...)`` directly in tests; pass it explicitly to ``create_app`` 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -38,6 +39,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
 
+    # Weekly reviews: how many processes of its own the worker reviews shards of teams in.
+    # Empty: one per CPU core, at most 4. 1: in the worker's own process.
+    review_processes: int | None = Field(default=None, ge=1, le=64)
+
     # The drafting assistant.
     critic: Literal["heuristic", "llm"] = "heuristic"
     llm_base_url: str | None = None
@@ -57,6 +62,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return normalise_database_url(self.database_url)
         return f"sqlite:///{(self.data_dir / 'okrflow.db').resolve()}"
+
+    @property
+    def resolved_review_processes(self) -> int:
+        return self.review_processes or min(os.cpu_count() or 1, 4)
 
     @property
     def embedded_temporal(self) -> bool:

@@ -37,7 +37,7 @@ def activities(
     instances = [
         CycleActivities(session_factory),
         IgnitionActivities(session_factory),
-        ReviewActivities(session_factory),
+        ReviewActivities(session_factory, processes=settings.resolved_review_processes),
         CritiqueActivities(llm=build_llm_critic(settings) if settings.critic == "llm" else None),
         ConsultationActivities(session_factory),
         ChangeActivities(session_factory),

@@ -15,8 +15,10 @@ activity), and rolls back on any error.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,26 @@ from okrflow.store.types import json_dumps, json_loads
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 _BEGIN_OPTION = "okrflow_sqlite_begin"
 _WRITER = "okrflow_sqlite_writer"  # set on a connection while it holds the process's writer lock
+
+
+@dataclass(frozen=True)
+class DatabaseSpec:
+    """What ``make_engine`` was given: enough to open the same database in another process."""
+
+    url: str
+    schema: str | None = None
+
+    def engine(self) -> Engine:
+        return make_engine(self.url, schema=self.schema)
+
+
+_SPECS: weakref.WeakKeyDictionary[Engine, DatabaseSpec] = weakref.WeakKeyDictionary()
+
+
+def database_spec(engine: Engine) -> DatabaseSpec | None:
+    """How another process opens ``engine``'s database; None: it cannot (an in-memory SQLite
+    database, or an engine not made by ``make_engine``)."""
+    return _SPECS.get(engine)
 
 
 def make_engine(url: str, *, schema: str | None = None, echo: bool = False, **kwargs: Any) -> Engine:
@@ -52,6 +74,8 @@ def make_engine(url: str, *, schema: str | None = None, echo: bool = False, **kw
             sa_url, echo=echo, json_serializer=json_dumps, json_deserializer=json_loads, **kwargs
         )
         _configure_sqlite(engine)
+        if sa_url.database and sa_url.database != ":memory:" and "mode=memory" not in str(sa_url):
+            _SPECS[engine] = DatabaseSpec(sa_url.render_as_string(hide_password=False))
         return engine
     if backend == "postgresql":
         connect_args = dict(kwargs.pop("connect_args", {}))
@@ -72,6 +96,7 @@ def make_engine(url: str, *, schema: str | None = None, echo: bool = False, **kw
             **kwargs,
         )
         event.listen(engine, "connect", _prefer_lz4)
+        _SPECS[engine] = DatabaseSpec(sa_url.render_as_string(hide_password=False), schema)
         return engine
     raise ValueError(f"database URL {sa_url.render_as_string()!r}: okrflow supports sqlite and postgresql")
 

@@ -3,11 +3,16 @@
 Rows were validated when they were written, so models are built with ``model_construct``
 (no re-validation): ~400,000 check-ins load in seconds, not minutes.
 
-With ``team_ids`` (the weekly review works team by team) the snapshot holds those teams'
-objectives with their key results, tasks and check-ins, plus what facts about them need from
-elsewhere: every task owned by a member of those teams (capacity), the tasks those tasks depend
-on (blocked dependencies), and the people involved with their managers (escalation ladders).
-All teams of the org are always there (the tree is small and the sheet names teams).
+With ``team_ids`` (one shard of a weekly review) the snapshot holds what the facts of those teams'
+subjects read: the teams' objectives with their key results, tasks and check-ins; the objectives and
+key results their members own elsewhere in the cycle (a person's facts count what they own anywhere);
+every task owned by the members or by the owners of those key results and tasks (capacity and
+load); and the prerequisites of the tasks loaded and the tasks waiting behind them, transitively
+(blocked dependencies and chains). Facts of the teams' subjects then come out as from the whole
+cycle; facts of anything else loaded do not, and the cycle's own are added up over the shards
+(``rules.facts.CycleTally``).
+Every team and every person of the org are always there (the sheets name teams, the ladders
+address people by role).
 """
 
 from __future__ import annotations
@@ -27,13 +32,11 @@ from okrflow.domain.calendar import local_date, week_of
 from okrflow.domain.errors import NotFound
 from okrflow.domain.model import (
     Cadence,
-    CheckIn,
     Cycle,
     EscalationStatus,
     KeyResult,
     Objective,
     Org,
-    Person,
     Task,
 )
 from okrflow.domain.snapshot import CycleSnapshot
@@ -70,7 +73,7 @@ def load_snapshot(
     cycle_id: str,
     *,
     as_of: datetime,
-    team_ids: Collection[str] | None = None,
+    team_ids: Collection[str | None] | None = None,
     org_id: str | None = None,
 ) -> CycleSnapshot:
     """The cycle as of ``as_of``: check-ins made after it are left out.
@@ -78,7 +81,8 @@ def load_snapshot(
     Args:
         cycle_id: the cycle to load.
         as_of: an aware instant, normally a review time.
-        team_ids: only these teams' objectives (and what they need, see the module docstring).
+        team_ids: only these teams' objectives (and what their facts read, see the module docstring);
+            None among them: also those of no team.
         org_id: when given, a cycle of another org is ``NotFound``.
 
     Returns:
@@ -91,7 +95,12 @@ def load_snapshot(
 
 
 def _load_snapshot(
-    session: Session, cycle_id: str, *, as_of: datetime, team_ids: Collection[str] | None, org_id: str | None
+    session: Session,
+    cycle_id: str,
+    *,
+    as_of: datetime,
+    team_ids: Collection[str | None] | None,
+    org_id: str | None,
 ) -> CycleSnapshot:
     row = session.execute(select(cycles).where(cycles.c.id == cycle_id)).mappings().first()
     if row is None or (org_id is not None and row["org_id"] != org_id):
@@ -99,21 +108,30 @@ def _load_snapshot(
     cycle = Cycle.model_construct(**{**dict(row), "cadence": Cadence.model_validate(row["cadence"])})
     org_row = session.execute(select(orgs).where(orgs.c.id == cycle.org_id)).mappings().one()
     org = Org.model_construct(**dict(org_row))
-    teams_filter = None if team_ids is None else sorted(set(team_ids))
+    # None among the team ids: also what belongs to no team (objectives and people without one).
+    teams_filter = None if team_ids is None else sorted({t for t in team_ids if t is not None})
+    teamless = team_ids is not None and None in team_ids
 
-    objective_where: list[ColumnElement[bool]] = [objectives.c.cycle_id == cycle_id]
-    if teams_filter is not None:
-        objective_where.append(objectives.c.team_id.in_(teams_filter))
-    objective_ids = select(objectives.c.id).where(*objective_where)
-    kr_ids = select(key_results.c.id).where(key_results.c.objective_id.in_(objective_ids))
-
-    alignments = _links(session, objective_alignments, "objective_id", "parent_id", objective_ids)
-    objective_list = _load(session, ObjectiveStore.rows, objective_where, links={"aligned_to": alignments})
-    kr_list = _load(session, KeyResultStore.rows, [key_results.c.objective_id.in_(objective_ids)])
-
-    task_list = _load_tasks(session, [tasks.c.kr_id.in_(kr_ids)])
-    if teams_filter is not None:
-        task_list += _load_tasks_outside(session, cycle_id, teams_filter, task_list)
+    if teams_filter is None:
+        objective_where: list[ColumnElement[bool]] = [objectives.c.cycle_id == cycle_id]
+        objective_ids = select(objectives.c.id).where(*objective_where)
+        kr_where = [key_results.c.objective_id.in_(objective_ids)]
+        alignments = _links(session, objective_alignments, "objective_id", "parent_id", objective_ids)
+        objective_list = _load(
+            session, ObjectiveStore.rows, objective_where, links={"aligned_to": alignments}
+        )
+        kr_list = _load(session, KeyResultStore.rows, kr_where)
+        kr_ids = select(key_results.c.id).where(*kr_where)
+        task_list = _load_tasks(session, [tasks.c.kr_id.in_(kr_ids)])
+    else:
+        objective_list, kr_list, kr_ids = _load_plan_of_teams(
+            session, cycle_id, cycle.org_id, teams_filter, teamless
+        )
+        task_list = _load_tasks(session, [tasks.c.kr_id.in_(kr_ids)])
+        owners = {kr.owner_id for kr in kr_list if kr.owner_id} | {t.owner_id for t in task_list}
+        task_list += _load_tasks_around(
+            session, cycle_id, cycle.org_id, teams_filter, teamless, owners, task_list
+        )
 
     check_in_list = _load(
         session,
@@ -134,9 +152,7 @@ def _load_snapshot(
     )
 
     team_list = _load(session, TeamStore.rows, [teams.c.org_id == cycle.org_id])
-    people_list = _load_people(
-        session, cycle.org_id, teams_filter, objective_list, kr_list, task_list, check_in_list
-    )
+    people_list = _load(session, PeopleStore.rows, [people.c.org_id == cycle.org_id])
 
     streaks = {
         (rule_id, subject_id): streak
@@ -251,7 +267,7 @@ def _trusted_setters(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def _links(
-    session: Session, table: Table, owner: str, target: str, owners: Select[Any] | Sequence[str]
+    session: Session, table: Table, owner: str, target: str, owners: Select[Any] | Collection[str]
 ) -> dict[str, list[str]]:
     """owner id -> target ids in order, for the owners selected (a subquery or a list of ids).
 
@@ -284,60 +300,88 @@ def _load_tasks(session: Session, where: Sequence[ColumnElement[bool]]) -> list[
     return _load(session, TaskStore.rows, where, links={"depends_on": depends})
 
 
-def _load_tasks_outside(
-    session: Session, cycle_id: str, team_ids: Sequence[str], loaded: Sequence[Task]
+def _load_plan_of_teams(
+    session: Session, cycle_id: str, org_id: str, team_ids: Sequence[str], teamless: bool
+) -> tuple[list[Objective], list[KeyResult], Select[Any]]:
+    """The teams' objectives and key results, plus what their members own elsewhere in the cycle
+    (a person's facts count what they own anywhere) with the objectives those belong to; and a
+    subquery of the key results' ids."""
+    members = select(people.c.id).where(people.c.org_id == org_id, _of(people.c.team_id, team_ids, teamless))
+    in_cycle = objectives.c.cycle_id == cycle_id
+    of_teams = select(objectives.c.id).where(in_cycle, _of(objectives.c.team_id, team_ids, teamless))
+    cycle_objectives = select(objectives.c.id).where(in_cycle)
+    kr_where = [
+        key_results.c.objective_id.in_(of_teams)
+        | (key_results.c.owner_id.in_(members) & key_results.c.objective_id.in_(cycle_objectives))
+    ]
+    kr_list = _load(session, KeyResultStore.rows, kr_where)
+    owned = _of(objectives.c.team_id, team_ids, teamless) | objectives.c.owner_id.in_(members)
+    wanted = set(session.scalars(select(objectives.c.id).where(in_cycle, owned)))
+    wanted |= {kr.objective_id for kr in kr_list}
+    alignments = _links(session, objective_alignments, "objective_id", "parent_id", wanted)
+    objective_list: list[Objective] = []
+    for batch in chunks(sorted(wanted), _IN_BATCH):
+        objective_list += _load(
+            session, ObjectiveStore.rows, [objectives.c.id.in_(batch)], links={"aligned_to": alignments}
+        )
+    return objective_list, kr_list, select(key_results.c.id).where(*kr_where)
+
+
+def _load_tasks_around(
+    session: Session,
+    cycle_id: str,
+    org_id: str,
+    team_ids: Sequence[str],
+    teamless: bool,
+    owners: Collection[str],
+    loaded: Sequence[Task],
 ) -> list[Task]:
-    """The cycle's tasks owned by the teams' members (capacity), then every prerequisite of a
-    loaded task, transitively (blocked dependency chains), that is not loaded yet."""
-    members = select(people.c.id).where(people.c.team_id.in_(team_ids))
-    owned = select(tasks.c.id).where(
-        tasks.c.owner_id.in_(members), tasks.c.kr_id.in_(key_results_of_cycle(cycle_id))
-    )
-    have = {t.id for t in loaded}
-    wanted = (set(session.scalars(owned)) | {d for t in loaded for d in t.depends_on}) - have
+    """The cycle's other tasks that facts about the teams' subjects read: those owned by the teams'
+    members and by the owners of their key results and tasks (capacity, load), and, from the
+    tasks ``loaded``, their prerequisites (blocked dependencies) and the tasks waiting behind them
+    (blocked chains), both transitively."""
+    members = select(people.c.id).where(people.c.org_id == org_id, _of(people.c.team_id, team_ids, teamless))
+    in_cycle = tasks.c.kr_id.in_(key_results_of_cycle(cycle_id))
+    found = {t.id: t for t in loaded}
     extra: list[Task] = []
-    while wanted:
-        new: list[Task] = []
-        for batch in chunks(sorted(wanted), _IN_BATCH):
+
+    def fetch(ids: Collection[str]) -> None:
+        for batch in chunks(sorted(set(ids) - found.keys()), _IN_BATCH):
             depends = _links(session, task_dependencies, "task_id", "depends_on_id", batch)
-            new += _load(session, TaskStore.rows, [tasks.c.id.in_(batch)], links={"depends_on": depends})
-        have |= wanted
-        extra += new
-        wanted = {d for t in new for d in t.depends_on} - have
+            for t in _load(session, TaskStore.rows, [tasks.c.id.in_(batch)], links={"depends_on": depends}):
+                found[t.id] = t
+                extra.append(t)
+
+    owned = set(session.scalars(select(tasks.c.id).where(tasks.c.owner_id.in_(members), in_cycle)))
+    for batch in chunks(sorted(set(owners)), _IN_BATCH):
+        owned |= set(session.scalars(select(tasks.c.id).where(tasks.c.owner_id.in_(batch), in_cycle)))
+    fetch(owned)
+    start = {t.id for t in loaded}
+    seen, frontier = set(start), {d for t in loaded for d in t.depends_on}
+    while frontier := frontier - seen:  # prerequisites
+        fetch(frontier)
+        seen |= frontier
+        frontier = {d for i in frontier if i in found for d in found[i].depends_on}
+    seen, frontier = set(start), _dependents(session, start)
+    while frontier := frontier - seen:  # dependents
+        fetch(frontier)
+        seen |= frontier
+        frontier = _dependents(session, frontier)
     return extra
 
 
-def _load_people(
-    session: Session,
-    org_id: str,
-    team_ids: Sequence[str] | None,
-    objective_list: Sequence[Objective],
-    kr_list: Sequence[KeyResult],
-    task_list: Sequence[Task],
-    check_in_list: Sequence[CheckIn],
-) -> list[Person]:
-    if team_ids is None:
-        return _load(session, PeopleStore.rows, [people.c.org_id == org_id])
-    members = _load(session, PeopleStore.rows, [people.c.org_id == org_id, people.c.team_id.in_(team_ids)])
-    found = {p.id: p for p in members}
-    wanted: set[str] = set()
-    for o in objective_list:
-        wanted.add(o.owner_id)
-    for kr in kr_list:
-        if kr.owner_id:
-            wanted.add(kr.owner_id)
-    for t in task_list:
-        wanted.add(t.owner_id)
-        wanted.update(t.collaborators)
-    for ci in check_in_list:
-        wanted.add(ci.author_id)
-    for _ in range(2):  # the people involved, then their managers
-        wanted |= {p.manager_id for p in found.values() if p.manager_id}
-        missing = sorted(wanted - found.keys())
-        for batch in chunks(missing, _IN_BATCH):
-            for p in _load(session, PeopleStore.rows, [people.c.org_id == org_id, people.c.id.in_(batch)]):
-                found[p.id] = p
-    return list(found.values())
+def _of(team_id: ColumnElement[Any], team_ids: Sequence[str], teamless: bool) -> ColumnElement[bool]:
+    """``team_id`` is one of ``team_ids`` (or empty, with ``teamless``)."""
+    return team_id.in_(team_ids) | team_id.is_(None) if teamless else team_id.in_(team_ids)
+
+
+def _dependents(session: Session, task_ids: Collection[str]) -> set[str]:
+    """The tasks that depend on one of ``task_ids``."""
+    dep = task_dependencies.c
+    out: set[str] = set()
+    for batch in chunks(sorted(task_ids), _IN_BATCH):
+        out |= set(session.scalars(select(dep.task_id).where(dep.depends_on_id.in_(batch))))
+    return out
 
 
 __all__: Sequence[str] = ["load_snapshot"]

@@ -28,6 +28,9 @@ from okrflow.store import AuditStore, EscalationStore, KeyResultStore, Objective
 from okrflow.store.bulk import bulk_load
 from okrflow.store.snapshot import load_snapshot
 from okrflow.store.testing import check_foreign_keys
+from rules.catalog import Scope
+from rules.context import ReviewContext
+from rules.facts import compute_facts, cycle_tally
 
 from .conftest import T0
 
@@ -233,7 +236,11 @@ def test_snapshot_equals_the_snapshot_built_from_the_same_records(db_session: Se
     assert sorted(e.id for e in snap.events) == ["e-all", "e-blue", "e-red"]
 
 
-def test_snapshot_of_some_teams_holds_what_their_facts_need(db_session: Session, loaded: dict) -> None:
+def test_snapshot_of_some_teams_gives_their_subjects_the_facts_of_the_whole_cycle(
+    db_session: Session, loaded: dict
+) -> None:
+    """A weekly review's shard loads some teams; their subjects' facts and the shards' tallies of the
+    cycle must come out as from the whole cycle."""
     EscalationStore(db_session).add(
         Escalation(
             id="x1",
@@ -247,18 +254,80 @@ def test_snapshot_of_some_teams_holds_what_their_facts_need(db_session: Session,
             updated_week=2,
         )
     )
-    snap = load_snapshot(db_session, "q1", as_of=T0 + timedelta(weeks=5), team_ids=["red"], org_id=ORG)
-    assert set(snap.objectives) == {"o-r1", "o-r2"}
-    assert set(snap.key_results) == {"kr-r1", "kr-r2"}
-    assert set(snap.check_ins) == {"kr-r1", "kr-r2"} and len(snap.check_ins["kr-r2"]) == 3
-    # r2's task on blue's KR (capacity) and the blue task it waits for (blocked dependencies)
-    assert set(snap.tasks) == {"t-r1-a", "t-r1-b", "t-r2-a", "t-r2-b", "t-r2-on-blue", "t-b1-a"}
-    assert {kr for kr in snap.tasks_by_kr} >= {"kr-r1", "kr-b1"}
-    assert set(snap.people) == {"r1", "r2", "b1", "boss"}  # members, their manager, the blue task's owner
-    assert set(snap.teams) == {"root", "red", "blue"}
-    assert set(snap.pulses) == {"red"}
-    assert sorted(e.id for e in snap.events) == ["e-all", "e-red"]
-    assert snap.streaks == {("kr-stalled", "kr-r1"): 2}
+    # Red's r1 also owns a KR of blue's objective; someone of no team owns an objective of no team.
+    bulk_load(
+        db_session,
+        people=[Person(id="solo", org_id=ORG, name="独行", handle="solo")],
+        objectives=[Objective(id="o-solo", org_id=ORG, cycle_id="q1", title="Solo", owner_id="solo")],
+        key_results=[
+            KeyResult(
+                id="kr-r1-blue",
+                org_id=ORG,
+                objective_id="o-b1",
+                title="For blue",
+                owner_id="r1",
+                start=0,
+                target=5,
+            ),
+            KeyResult(
+                id="kr-solo",
+                org_id=ORG,
+                objective_id="o-solo",
+                title="Solo KR",
+                owner_id="solo",
+                start=0,
+                target=5,
+            ),
+        ],
+        check_ins=[
+            CheckIn(
+                id="c-x",
+                org_id=ORG,
+                kr_id="kr-r1-blue",
+                author_id="r1",
+                at=T0 + timedelta(weeks=4),
+                value=2,
+                confidence=6,
+            )
+        ],
+    )
+    as_of = T0 + timedelta(weeks=5)
+    whole = load_snapshot(db_session, "q1", as_of=as_of, org_id=ORG)
+    red = load_snapshot(db_session, "q1", as_of=as_of, team_ids=["red"], org_id=ORG)
+    rest = load_snapshot(db_session, "q1", as_of=as_of, team_ids=["blue", "root", None], org_id=ORG)
+
+    # Red's plan, r1's KR on blue's objective (and that objective), r2's task on blue's KR
+    # (capacity) and blue's task waiting behind red's (blocked chains); everyone; red's pulses.
+    assert set(red.objectives) == {"o-r1", "o-r2", "o-b1"}
+    assert set(red.key_results) == {"kr-r1", "kr-r2", "kr-r1-blue"}
+    assert set(red.check_ins) == {"kr-r1", "kr-r2", "kr-r1-blue"} and len(red.check_ins["kr-r2"]) == 3
+    assert set(red.tasks) == {"t-r1-a", "t-r1-b", "t-r2-a", "t-r2-b", "t-r2-on-blue", "t-b2-c"}
+    assert set(red.people) == set(whole.people) and set(red.teams) == {"root", "red", "blue"}
+    assert set(red.pulses) == {"red"}
+    assert sorted(e.id for e in red.events) == ["e-all", "e-red"]
+    assert red.streaks == {("kr-stalled", "kr-r1"): 2}
+    assert {"o-solo", "kr-solo"} <= set(rest.objectives) | set(rest.key_results)
+
+    def facts(snapshot: CycleSnapshot, subjects: dict[Scope, list[str]]) -> dict:
+        return compute_facts(snapshot, week=6, now=as_of, scopes=list(subjects), subjects=subjects).rows
+
+    reds = {
+        Scope.TEAM: ["red"],
+        Scope.OBJECTIVE: ["o-r1", "o-r2"],
+        Scope.KEY_RESULT: ["kr-r1", "kr-r2"],
+        Scope.TASK: ["t-r1-a", "t-r1-b", "t-r2-a", "t-r2-b"],
+        Scope.PERSON: ["r1", "r2"],
+    }
+    assert facts(red, reds) == facts(whole, reds)
+    assert facts(red, reds)[Scope.PERSON]["r1"]["krs_owned"] == 2  # the one on blue's objective too
+
+    def ctx(snapshot: CycleSnapshot) -> ReviewContext:
+        return ReviewContext(snapshot, week=6, now=as_of)
+
+    added = cycle_tally(ctx(red), ["red"]) + cycle_tally(ctx(rest), ["blue", "root", None])
+    cycle = cycle_tally(ctx(whole)).facts(ctx(whole))
+    assert added.facts(ctx(whole)) == cycle
+    assert (cycle["objectives"], cycle["krs"], cycle["people"]) == (6, 7, 6)
 
 
 def test_snapshot_of_another_orgs_cycle_is_not_found(db_session: Session, loaded: dict) -> None:

@@ -1,4 +1,4 @@
-"""The per-worker cache of a weekly review's shared work: built once however many batches ask."""
+"""The per-process cache of a weekly review's shared work: built once per shard however many batches ask."""
 
 from __future__ import annotations
 
@@ -9,16 +9,17 @@ from typing import Any, cast
 
 import pytest
 
-from activities.review_shared import ReviewCache, ReviewKey, SharedReview
+from activities.review_shared import ReviewCache, ReviewKey, Shard, SharedReview, shard_of
 from okrflow.domain.model import Phase
 
 AT = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
 
-def key(week: int, org: str = "org") -> ReviewKey:
-    return ReviewKey(
+def key(week: int, org: str = "org", shard: Shard = Shard()) -> tuple[ReviewKey, Shard]:
+    review = ReviewKey(
         org_id=org, cycle_id="q1", week=week, as_of=AT, phase=Phase.EXECUTION, rule_set_version=1
     )
+    return review, shard
 
 
 def built(label: str) -> SharedReview:
@@ -65,3 +66,27 @@ def test_the_oldest_review_goes_first_and_a_published_one_is_forgotten() -> None
     assert cache.peek("org", "q1", 8, AT) is None
     assert cache.peek("org", "q1", 7, AT) == {"label": "w7"}
     assert cache.get(key(8), lambda: built("rebuilt")) == {"label": "rebuilt"}
+
+
+def test_each_shard_of_a_review_is_built_once_and_dropped_with_the_review() -> None:
+    cache = ReviewCache(capacity=4)
+    halves = [Shard(0, 2), Shard(1, 2)]
+    for shard in halves * 2:
+        cache.get(key(8, shard=shard), lambda shard=shard: built(f"half {shard.index}"))  # type: ignore[misc]
+    assert [cache.get(key(8, shard=s), lambda: built("again")) for s in halves] == [
+        {"label": "half 0"},
+        {"label": "half 1"},
+    ]
+    cache.drop("org", "q1", 8)
+    assert cache.peek("org", "q1", 8, AT) is None
+
+
+def test_shards_split_the_teams_stably_and_the_teamless_go_with_the_first() -> None:
+    teams = [f"team-{i}" for i in range(200)]
+    halves = [Shard(0, 2).teams(teams), Shard(1, 2).teams(teams)]
+    assert halves[0] is not None and halves[1] is not None
+    assert sorted(t for t in halves[0] + halves[1] if t is not None) == sorted(teams)
+    assert None in halves[0] and None not in halves[1]
+    assert 70 < len(halves[0]) < 130  # roughly even
+    assert all(shard_of(t, 2) == 0 for t in halves[0] if t is not None)
+    assert Shard().teams(teams) is None  # one shard: the whole cycle
