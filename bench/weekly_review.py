@@ -9,7 +9,8 @@ The generated org (fixed seed) goes into a fresh database per backend. In the sa
 - review: ``WeeklyReviewWorkflow`` for one week, through Temporal, the real worker and the real
   activities (snapshot, facts, rules, flags, ladders, sheets, digests, notifications), from the
   workflow's start to its result. The worker is already running, as a deployed worker is: its
-  start-up is not part of a review.
+  start-up is not part of a review. It reviews in its default review processes (one per core,
+  at most 4; ``OKRFLOW_REVIEW_PROCESSES`` sets them), which the untimed warm-up review starts.
 
 The week before is reviewed first, untimed, so the timed week advances real escalation ladders,
 as it would in a quarter. Target: the review within 3x of the raw read and under 30 s.
