@@ -105,8 +105,7 @@ class ReviewActivities(StoreActivities):
             tally = self.work.tally(input, shards[0])
         else:
             pool = self.pool
-            calls = [pool.submit(s.index, "tally", input, s) for s in shards]
-            tally = sum((call.result() for call in calls), CycleTally())
+            tally = sum(pool.gather([pool.submit(s.index, "tally", input, s) for s in shards]), CycleTally())
         return self._run(0, "org_batch", input, shards[0], tally)
 
     def _run(self, index: int, method: str, *args: Any) -> Any:

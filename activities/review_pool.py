@@ -58,6 +58,20 @@ class ReviewPool:
                 self._executors[index] = None
         broken.shutdown(wait=False, cancel_futures=True)
 
+    def gather(self, calls: list[Call]) -> list[Any]:
+        """Every call's result, once all have ended: a failure is raised only then, so that every
+        process that died under one of them is already replaced when the activity is retried."""
+        outcomes: list[Any] = []
+        failure: BaseException | None = None
+        for call in calls:
+            try:
+                outcomes.append(call.result())
+            except Exception as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure
+        return outcomes
+
     def started(self) -> list[int]:
         with self._lock:
             return [i for i, e in enumerate(self._executors) if e is not None]
