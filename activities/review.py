@@ -25,15 +25,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from activities.convening import convene
-from activities.review_digests import digest_lines, digest_notice
 from activities.review_pool import ReviewPool
 from activities.review_shared import Shard, shard_of
 from activities.review_work import ReviewWork, read_only
 from activities.steps import StoreActivities, heartbeating
-from okrflow.store import CycleStore, NotificationStore, RuleSetStore, unit_of_work
-from okrflow.store.base import chunks, gc_paused
+from okrflow.store import RuleSetStore, unit_of_work
+from okrflow.store.base import chunks
 from okrflow.store.db import database_spec
-from okrflow.store.tables import people, teams
+from okrflow.store.tables import teams
 from rules.facts import CycleTally
 from workflows.messages import (
     OpenConsultationInput,
@@ -127,29 +126,17 @@ class ReviewActivities(StoreActivities):
 
     @activity.defn
     def publish_review(self, input: PublishReviewInput) -> PublishReviewResult:
-        """One digest per person: their flags, the rungs that reached them, and their team's sheet."""
-        with gc_paused():
-            with unit_of_work(self.reads) as session:
-                cycle = CycleStore(session).get(input.org_id, input.cycle_id)
-                members = session.execute(
-                    select(people.c.id, people.c.team_id)
-                    .where(people.c.org_id == input.org_id, people.c.active.is_(True))
-                    .order_by(people.c.name, people.c.id)
-                ).all()
-                by_person = digest_lines(session, input)
-            everyone = cycle.cadence.publish_sheet_to_all
-            notices = []
-            for person_id, team_id in members:
-                mine = by_person.get(person_id, [])
-                if not mine and not everyone and team_id is None:
-                    continue
-                notices.append(digest_notice(input, cycle.name, person_id, team_id, mine))
-        with unit_of_work(self.sessions) as session:
-            outbox = NotificationStore(session)
-            created = outbox.enqueue_many(notices)
-            delivered = outbox.deliver_all_pending(input.org_id, at=input.as_of)
-        self.work.drop(input.org_id, input.cycle_id, input.week)
-        if self.pool is not None:
-            for i in self.pool.started():
-                self.pool.call(i, "drop", input.org_id, input.cycle_id, input.week)
-        return PublishReviewResult(digests=created, delivered=delivered)
+        """One digest per person: their flags, the rungs that reached them, and their team's sheet
+        (each shard's people in the shard's process)."""
+        if self.pool is None:
+            published = self.work.publish(input, Shard())
+            self.work.drop(input.org_id, input.cycle_id, input.week)
+            return published
+        pool = self.pool
+        shards = [Shard(i, self.shards) for i in range(self.shards)]
+        parts = pool.gather([pool.submit(s.index, "publish", input, s) for s in shards])
+        for s in shards:  # the review is over: its shards go (not waited for: freeing takes a while)
+            pool.submit(s.index, "drop", input.org_id, input.cycle_id, input.week)
+        return PublishReviewResult(
+            digests=sum(p.digests for p in parts), delivered=sum(p.delivered for p in parts)
+        )

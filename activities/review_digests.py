@@ -8,9 +8,9 @@ per person (``digest_notice``).
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from activities.notices import notice
@@ -128,14 +128,19 @@ class Line(NamedTuple):
     zh: str
 
 
-def digest_lines(session: Session, input: PublishReviewInput) -> dict[str, list[Line]]:
-    """The review's digest lines per recipient, in (kind, key) order: plain rows, no models."""
+def digest_lines(
+    session: Session, input: PublishReviewInput, recipients: Select[Any] | None = None
+) -> dict[str, list[Line]]:
+    """The review's digest lines per recipient (of ``recipients``, a select of people's ids; default:
+    all), in (kind, key) order: plain rows, no models."""
     c = digest_items.c
     stmt = (
         select(c.recipient_id, c.kind, c.severity, c.key, c.subject_type, c.subject_id, c.message)
         .where(c.org_id == input.org_id, c.cycle_id == input.cycle_id, c.week == input.week)
         .order_by(c.recipient_id, c.kind, c.key)
     )
+    if recipients is not None:
+        stmt = stmt.where(c.recipient_id.in_(recipients))
     out: dict[str, list[Line]] = defaultdict(list)
     for recipient, kind, severity, key, subject_type, subject_id, message in session.execute(stmt):
         out[recipient].append(

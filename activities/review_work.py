@@ -11,21 +11,23 @@ the cycle's tally, added up over every shard by the caller.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Select, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from activities.review_batch import Prepared, compiled_rules, prepare_batch, write_batch
+from activities.review_digests import digest_lines, digest_notice
 from activities.review_shared import ReviewCache, ReviewKey, Shard, SharedReview, build_shared
 from activities.steps import StoreActivities
-from okrflow.store import ActivityKeyStore, make_session_factory, unit_of_work
+from okrflow.store import ActivityKeyStore, CycleStore, NotificationStore, make_session_factory, unit_of_work
 from okrflow.store.base import gc_paused
 from okrflow.store.snapshot import load_snapshot
-from okrflow.store.tables import teams
+from okrflow.store.tables import people, teams
 from rules.engine import CompiledRuleSet
 from rules.facts import CycleTally
 from rules.model import Scope
-from workflows.messages import ReviewBatchInput, ReviewBatchResult
+from workflows.messages import PublishReviewInput, PublishReviewResult, ReviewBatchInput, ReviewBatchResult
 
 
 def batch_key(input: ReviewBatchInput) -> str:
@@ -117,8 +119,50 @@ class ReviewWork(StoreActivities):
 
         return self.cache.get((key, shard), build)
 
+    def publish(self, input: PublishReviewInput, shard: Shard) -> PublishReviewResult:
+        """One digest per person of the shard's teams: their flags, the rungs that reached them, and
+        their team's sheet; then the shard's people's pending notifications are delivered."""
+        with gc_paused():
+            with unit_of_work(self.reads) as session:
+                cycle = CycleStore(session).get(input.org_id, input.cycle_id)
+                mine = _people_of(session, input.org_id, shard)
+                members = session.execute(
+                    select(people.c.id, people.c.team_id)
+                    .where(
+                        people.c.org_id == input.org_id,
+                        people.c.active.is_(True),
+                        *([] if mine is None else [people.c.id.in_(mine)]),
+                    )
+                    .order_by(people.c.name, people.c.id)
+                ).all()
+                by_person = digest_lines(session, input, recipients=mine)
+            everyone = cycle.cadence.publish_sheet_to_all
+            notices = []
+            for person_id, team_id in members:
+                lines = by_person.get(person_id, [])
+                if not lines and not everyone and team_id is None:
+                    continue
+                notices.append(digest_notice(input, cycle.name, person_id, team_id, lines))
+        with unit_of_work(self.sessions) as session:
+            outbox = NotificationStore(session)
+            created = outbox.enqueue_many(notices)
+            delivered = outbox.deliver_all_pending(input.org_id, at=input.as_of, recipients=mine)
+        return PublishReviewResult(digests=created, delivered=delivered)
+
     def drop(self, org_id: str, cycle_id: str, week: int) -> None:
         self.cache.drop(org_id, cycle_id, week)
+
+
+def _people_of(session: Session, org_id: str, shard: Shard) -> Select[Any] | None:
+    """A select of the ids of the people of the shard's teams (and of no team, in the first shard);
+    None: everyone (a single shard)."""
+    team_ids = shard.teams(session.scalars(select(teams.c.id).where(teams.c.org_id == org_id)))
+    if team_ids is None:
+        return None
+    named = [t for t in team_ids if t is not None]
+    team = people.c.team_id
+    of_teams = team.in_(named) | team.is_(None) if None in team_ids else team.in_(named)
+    return select(people.c.id).where(people.c.org_id == org_id, of_teams)
 
 
 def read_only(factory: sessionmaker[Session]) -> sessionmaker[Session]:

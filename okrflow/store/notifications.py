@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from okrflow.domain.errors import Problem, ValidationFailed
@@ -76,8 +77,13 @@ class NotificationStore:
         delivered = [ROWS.from_row(r) for r in self.session.execute(stmt).mappings()]
         return sorted(delivered, key=lambda n: (n.created_at, n.id))
 
-    def deliver_all_pending(self, org_id: str, *, at: datetime | None = None) -> int:
+    def deliver_all_pending(
+        self, org_id: str, *, at: datetime | None = None, recipients: Select[Any] | None = None
+    ) -> int:
         """Deliver every pending notification of the org in one statement (each once, as ``deliver_pending``).
+
+        Args:
+            recipients: only those to these people (a select of their ids); default: everyone's.
 
         Returns:
             How many this call delivered.
@@ -88,6 +94,8 @@ class NotificationStore:
             .where(c.org_id == org_id, c.delivered_at.is_(None))
             .values(delivered_at=now_or(at))
         )
+        if recipients is not None:
+            stmt = stmt.where(c.recipient_id.in_(recipients))
         return rowcount(self.session.execute(stmt))
 
     def inbox(

@@ -130,7 +130,7 @@ def _load_snapshot(
         task_list = _load_tasks(session, [tasks.c.kr_id.in_(kr_ids)])
         owners = {kr.owner_id for kr in kr_list if kr.owner_id} | {t.owner_id for t in task_list}
         task_list += _load_tasks_around(
-            session, cycle_id, cycle.org_id, teams_filter, teamless, owners, task_list
+            session, cycle_id, cycle.org_id, teams_filter, teamless, owners, task_list, kr_ids
         )
 
     check_in_list = _load(
@@ -335,13 +335,15 @@ def _load_tasks_around(
     teamless: bool,
     owners: Collection[str],
     loaded: Sequence[Task],
+    kr_ids: Select[Any],
 ) -> list[Task]:
     """The cycle's other tasks that facts about the teams' subjects read: those owned by the teams'
     members and by the owners of their key results and tasks (capacity, load), and, from the
     tasks ``loaded``, their prerequisites (blocked dependencies) and the tasks waiting behind them
     (blocked chains), both transitively."""
     members = select(people.c.id).where(people.c.org_id == org_id, _of(people.c.team_id, team_ids, teamless))
-    in_cycle = tasks.c.kr_id.in_(key_results_of_cycle(cycle_id))
+    # ``loaded`` are the tasks of the key results ``kr_ids``: the queries below leave them out in SQL.
+    elsewhere = [tasks.c.kr_id.in_(key_results_of_cycle(cycle_id)), tasks.c.kr_id.not_in(kr_ids)]
     found = {t.id: t for t in loaded}
     extra: list[Task] = []
 
@@ -352,9 +354,10 @@ def _load_tasks_around(
                 found[t.id] = t
                 extra.append(t)
 
-    owned = set(session.scalars(select(tasks.c.id).where(tasks.c.owner_id.in_(members), in_cycle)))
-    for batch in chunks(sorted(set(owners)), _IN_BATCH):
-        owned |= set(session.scalars(select(tasks.c.id).where(tasks.c.owner_id.in_(batch), in_cycle)))
+    owned = set(session.scalars(select(tasks.c.id).where(tasks.c.owner_id.in_(members), *elsewhere)))
+    others = set(owners) - set(session.scalars(members))
+    for batch in chunks(sorted(others), _IN_BATCH):
+        owned |= set(session.scalars(select(tasks.c.id).where(tasks.c.owner_id.in_(batch), *elsewhere)))
     fetch(owned)
     start = {t.id for t in loaded}
     seen, frontier = set(start), {d for t in loaded for d in t.depends_on}
@@ -362,7 +365,12 @@ def _load_tasks_around(
         fetch(frontier)
         seen |= frontier
         frontier = {d for i in frontier if i in found for d in found[i].depends_on}
-    seen, frontier = set(start), _dependents(session, start)
+    dep = task_dependencies.c
+    core = select(tasks.c.id).where(tasks.c.kr_id.in_(kr_ids))
+    seen = set(start)
+    frontier = set(
+        session.scalars(select(dep.task_id).where(dep.depends_on_id.in_(core), dep.task_id.not_in(core)))
+    )
     while frontier := frontier - seen:  # dependents
         fetch(frontier)
         seen |= frontier
