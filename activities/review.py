@@ -59,6 +59,8 @@ class ReviewActivities(StoreActivities):
         bind = session_factory.kw.get("bind")
         database = database_spec(bind) if isinstance(bind, Engine) and processes > 1 else None
         self.pool = None if database is None else ReviewPool(database, processes)
+        if self.pool is not None:
+            self.pool.start()
         self.shards = 1 if self.pool is None else processes
 
     # ------------------------------------------------------------ plan

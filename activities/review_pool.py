@@ -1,8 +1,8 @@
 """The worker's review processes: a weekly review's shards of teams computed on every core.
 
 A review's work is Python (building the snapshot, facts, rules, sheets) and one process runs
-it on one core. A worker with ``review_processes`` above one starts that many processes (on
-first use, with ``spawn``: the worker's own threads are not forked), each opening the database
+it on one core. A worker with ``review_processes`` above one starts that many processes when
+it starts (with ``spawn``: the worker's own threads are not forked), each opening the database
 itself. Shard ``i`` of a review always goes to process ``i``, which keeps the shard's shared
 work (``activities.review_work``) between the shard's batches.
 
@@ -37,6 +37,11 @@ class ReviewPool:
         self._lock = threading.Lock()
         self._executors: list[ProcessPoolExecutor | None] = [None] * size
         weakref.finalize(self, _shutdown, self._executors)
+
+    def start(self) -> None:
+        """Start every review process now, in the background (a review need not wait for them)."""
+        for index in range(self.size):
+            self._executor(index).submit(_ready)
 
     def call(self, index: int, method: str, *args: Any) -> Any:
         """Run ``ReviewWork.<method>(*args)`` in process ``index`` and wait for its result."""
@@ -135,6 +140,10 @@ def _exit_with(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(1.0)
     os._exit(0)
+
+
+def _ready() -> None:
+    """Nothing: a process that runs it has started (and imported what a review needs)."""
 
 
 def _call(method: str, *args: Any) -> Any:

@@ -48,6 +48,20 @@ def _processes_using(path: Path) -> list[str]:
     return found
 
 
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` (the review processes of ``okrflow serve``, say)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
 def _serve(data: Path, port: int, temporal_port: int) -> Iterator[Served]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OKRFLOW_")}
     env["OKRFLOW_EMBEDDED_TEMPORAL_PORT"] = str(temporal_port)
@@ -125,9 +139,20 @@ def test_serve_comes_up_serves_the_demo_stops_cleanly_and_restarts_on_the_same_d
             time.sleep(1)
         assert status.status_code == 200, status.text
         assert status.json()["reviews_done"], status.json()
+    # The review ran in the worker's review processes (one per core here), besides the dev server.
+    helpers = {
+        pid
+        for pid in _children(served.process.pid)
+        if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    }
+    assert len(helpers) == min(os.cpu_count() or 1, 4), helpers
     assert _stop(served) == 0, served.text()
     next(first, None)
     assert _processes_using(data) == []
+    deadline = time.monotonic() + 5
+    while any(Path(f"/proc/{pid}").exists() for pid in helpers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in helpers if Path(f"/proc/{pid}").exists()], "a review process outlived serve"
 
     second_run = _serve(data, port, temporal_port)
     again = next(second_run)
