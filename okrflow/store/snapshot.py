@@ -342,8 +342,7 @@ def _load_tasks_around(
     tasks ``loaded``, their prerequisites (blocked dependencies) and the tasks waiting behind them
     (blocked chains), both transitively."""
     members = select(people.c.id).where(people.c.org_id == org_id, _of(people.c.team_id, team_ids, teamless))
-    # ``loaded`` are the tasks of the key results ``kr_ids``: the queries below leave them out in SQL.
-    elsewhere = [tasks.c.kr_id.in_(key_results_of_cycle(cycle_id)), tasks.c.kr_id.not_in(kr_ids)]
+    in_cycle = tasks.c.kr_id.in_(key_results_of_cycle(cycle_id))
     found = {t.id: t for t in loaded}
     extra: list[Task] = []
 
@@ -354,10 +353,15 @@ def _load_tasks_around(
                 found[t.id] = t
                 extra.append(t)
 
-    owned = set(session.scalars(select(tasks.c.id).where(tasks.c.owner_id.in_(members), *elsewhere)))
-    others = set(owners) - set(session.scalars(members))
+    # Ids are fetched whole (``all``), not row by row; the tasks already loaded are most of them.
+    owned = set(
+        session.execute(select(tasks.c.id).where(tasks.c.owner_id.in_(members), in_cycle)).scalars().all()
+    )
+    others = set(owners) - set(session.execute(members).scalars().all())
     for batch in chunks(sorted(others), _IN_BATCH):
-        owned |= set(session.scalars(select(tasks.c.id).where(tasks.c.owner_id.in_(batch), *elsewhere)))
+        owned.update(
+            session.execute(select(tasks.c.id).where(tasks.c.owner_id.in_(batch), in_cycle)).scalars().all()
+        )
     fetch(owned)
     start = {t.id for t in loaded}
     seen, frontier = set(start), {d for t in loaded for d in t.depends_on}
@@ -368,9 +372,7 @@ def _load_tasks_around(
     dep = task_dependencies.c
     core = select(tasks.c.id).where(tasks.c.kr_id.in_(kr_ids))
     seen = set(start)
-    frontier = set(
-        session.scalars(select(dep.task_id).where(dep.depends_on_id.in_(core), dep.task_id.not_in(core)))
-    )
+    frontier = set(session.execute(select(dep.task_id).where(dep.depends_on_id.in_(core))).scalars().all())
     while frontier := frontier - seen:  # dependents
         fetch(frontier)
         seen |= frontier
@@ -388,7 +390,7 @@ def _dependents(session: Session, task_ids: Collection[str]) -> set[str]:
     dep = task_dependencies.c
     out: set[str] = set()
     for batch in chunks(sorted(task_ids), _IN_BATCH):
-        out |= set(session.scalars(select(dep.task_id).where(dep.depends_on_id.in_(batch))))
+        out.update(session.execute(select(dep.task_id).where(dep.depends_on_id.in_(batch))).scalars().all())
     return out
 
 
