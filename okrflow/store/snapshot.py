@@ -343,6 +343,16 @@ def _load_tasks_around(
     (blocked chains), both transitively."""
     members = select(people.c.id).where(people.c.org_id == org_id, _of(people.c.team_id, team_ids, teamless))
     in_cycle = tasks.c.kr_id.in_(key_results_of_cycle(cycle_id))
+    # The key results of the cycle's other teams: the tasks asked for below are on those (the
+    # queries name few rows; the tasks already loaded come back only where a member owns a key
+    # result of another team, and are skipped).
+    team = objectives.c.team_id
+    elsewhere = team.not_in(team_ids) if teamless else team.not_in(team_ids) | team.is_(None)
+    other_krs = (
+        select(key_results.c.id)
+        .join(objectives, objectives.c.id == key_results.c.objective_id)
+        .where(objectives.c.cycle_id == cycle_id, elsewhere)
+    )
     found = {t.id: t for t in loaded}
     extra: list[Task] = []
 
@@ -353,14 +363,16 @@ def _load_tasks_around(
                 found[t.id] = t
                 extra.append(t)
 
-    # Ids are fetched whole (``all``), not row by row; the tasks already loaded are most of them.
+    ids = tasks.c.id
     owned = set(
-        session.execute(select(tasks.c.id).where(tasks.c.owner_id.in_(members), in_cycle)).scalars().all()
+        session.execute(select(ids).where(tasks.c.owner_id.in_(members), tasks.c.kr_id.in_(other_krs)))
+        .scalars()
+        .all()
     )
     others = set(owners) - set(session.execute(members).scalars().all())
     for batch in chunks(sorted(others), _IN_BATCH):
         owned.update(
-            session.execute(select(tasks.c.id).where(tasks.c.owner_id.in_(batch), in_cycle)).scalars().all()
+            session.execute(select(ids).where(tasks.c.owner_id.in_(batch), in_cycle)).scalars().all()
         )
     fetch(owned)
     start = {t.id for t in loaded}
@@ -371,8 +383,13 @@ def _load_tasks_around(
         frontier = {d for i in frontier if i in found for d in found[i].depends_on}
     dep = task_dependencies.c
     core = select(tasks.c.id).where(tasks.c.kr_id.in_(kr_ids))
+    waiting = (
+        select(dep.task_id)
+        .join(tasks, tasks.c.id == dep.task_id)
+        .where(dep.depends_on_id.in_(core), tasks.c.kr_id.in_(other_krs))
+    )
     seen = set(start)
-    frontier = set(session.execute(select(dep.task_id).where(dep.depends_on_id.in_(core))).scalars().all())
+    frontier = set(session.execute(waiting).scalars().all())
     while frontier := frontier - seen:  # dependents
         fetch(frontier)
         seen |= frontier
