@@ -14,13 +14,20 @@ activity), and rolls back on any error.
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: SQLite's own lock alone keeps processes apart
+    fcntl = None  # type: ignore[assignment]
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
@@ -68,13 +75,16 @@ def make_engine(url: str, *, schema: str | None = None, echo: bool = False, **kw
     if backend == "sqlite":
         if schema is not None:
             raise ValueError("schema= is for PostgreSQL; a SQLite database has a single schema")
-        if sa_url.database and sa_url.database != ":memory:" and not sa_url.database.startswith("file:"):
-            Path(sa_url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        database = sa_url.database or ""
+        in_memory = database in ("", ":memory:") or "mode=memory" in str(sa_url)
+        path = None if in_memory or database.startswith("file:") else str(Path(database).expanduser())
+        if path is not None:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             sa_url, echo=echo, json_serializer=json_dumps, json_deserializer=json_loads, **kwargs
         )
-        _configure_sqlite(engine)
-        if sa_url.database and sa_url.database != ":memory:" and "mode=memory" not in str(sa_url):
+        _configure_sqlite(engine, path)
+        if not in_memory:
             _SPECS[engine] = DatabaseSpec(sa_url.render_as_string(hide_password=False))
         return engine
     if backend == "postgresql":
@@ -121,11 +131,12 @@ def _prefer_lz4(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.commit()  # a session setting made in a transaction that rolls back is undone
 
 
-def _configure_sqlite(engine: Engine) -> None:
-    # Writers of this process queue on a lock before ``BEGIN IMMEDIATE``: the next one starts as
-    # soon as the last one ends, where SQLite's busy handler would have it sleep and poll (up to
-    # 100 ms at a time). Other processes are still kept apart by SQLite's own lock.
-    writers = threading.Lock()
+def _configure_sqlite(engine: Engine, path: str | None) -> None:
+    # Writers queue on a gate before ``BEGIN IMMEDIATE``: the next one starts as soon as the last
+    # one ends, where SQLite's busy handler would have it sleep and poll (up to 100 ms at a time;
+    # seen: a weekly review's two processes losing 300 ms each that way). SQLite's own lock still
+    # decides who writes: the gate only orders the writers that wait.
+    gate = _WriterGate(path)
     gate_timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
 
     @event.listens_for(engine, "connect")
@@ -142,8 +153,8 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get(_BEGIN_OPTION, "IMMEDIATE")
-        # Past the timeout (a writer of this thread holds the lock, say) SQLite's lock decides alone.
-        if mode == "IMMEDIATE" and writers.acquire(timeout=gate_timeout):
+        # Past the timeout (a writer of this thread holds the gate, say) SQLite's lock decides alone.
+        if mode == "IMMEDIATE" and gate.acquire(timeout=gate_timeout):
             conn.info[_WRITER] = True
         try:
             conn.exec_driver_sql(f"BEGIN {mode}")
@@ -155,7 +166,42 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "rollback")
     def _on_end(conn: Connection) -> None:
         if conn.info.pop(_WRITER, False):
-            writers.release()
+            gate.release()
+
+
+class _WriterGate:
+    """The writers of one SQLite database file: those of this process queue on a lock, and the
+    holder of that lock queues with other processes' on an advisory lock of a file beside the
+    database (``flock``, released by the system if a process dies). In memory, or where there is
+    no ``flock``, only the first."""
+
+    def __init__(self, database: str | None) -> None:
+        self._threads = threading.Lock()
+        self._file: int | None = None
+        if database is not None and fcntl is not None:
+            self._file = os.open(f"{database}-okrflow-writer", os.O_RDWR | os.O_CREAT, 0o600)
+            weakref.finalize(self, os.close, self._file)
+
+    def acquire(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        if not self._threads.acquire(timeout=timeout):
+            return False
+        if self._file is None or fcntl is None:
+            return True
+        while True:
+            try:
+                fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    self._threads.release()
+                    return False
+                time.sleep(0.0005)
+
+    def release(self) -> None:
+        if self._file is not None and fcntl is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+        self._threads.release()
 
 
 def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:

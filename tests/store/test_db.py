@@ -1,17 +1,21 @@
 from __future__ import annotations
 
+import multiprocessing
+import time
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
 from okrflow.domain.errors import NotFound
 from okrflow.domain.model import AuditEntry, Org, SubjectType
 from okrflow.store import AuditStore, OrgStore, make_engine, make_session_factory, unit_of_work
+from okrflow.store.migrate import upgrade
 from okrflow.store.tables import orgs
 
 
@@ -72,3 +76,33 @@ def test_naive_datetimes_are_refused_and_aware_ones_read_back_in_utc(db_session:
     ):
         AuditStore(db_session).add(entry)
     assert db_session.execute(text("SELECT count(*) FROM audit_log WHERE org_id = 'o'")).scalar() == 0
+
+
+def _write_orgs(url: str, prefix: str, count: int) -> int:
+    """In a process of its own: ``count`` write transactions, each holding the write lock a while."""
+    engine = make_engine(url)
+    try:
+        for i in range(count):
+            with unit_of_work(make_session_factory(engine)) as session:
+                OrgStore(session).add(Org(id=f"{prefix}-{i}", name=f"组织 {i}"))
+                time.sleep(0.005)
+        return count
+    finally:
+        engine.dispose()
+
+
+def test_writers_in_several_processes_queue_and_all_commit(tmp_path: Path) -> None:
+    """Review processes write the same SQLite file: they wait for each other's transactions (a lock
+    file beside the database orders them) and none fails with "database is locked"."""
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        with ProcessPoolExecutor(3, mp_context=multiprocessing.get_context("spawn")) as pool:
+            done = list(pool.map(_write_orgs, [url] * 3, ["a", "b", "c"], [20] * 3))
+        assert done == [20, 20, 20]
+        with unit_of_work(make_session_factory(engine)) as session:
+            assert session.scalar(select(func.count()).select_from(orgs)) == 60
+        assert (tmp_path / "shared.db-okrflow-writer").exists()
+    finally:
+        engine.dispose()
