@@ -132,7 +132,9 @@ def _start(database: DatabaseSpec, parent: int) -> None:
     from activities.review_work import ReviewWork
 
     _WORK = ReviewWork(make_session_factory(database.engine()))
+    _WORK.free_when_idle = True
     threading.Thread(target=_exit_with, args=(parent,), name="review-parent-watch", daemon=True).start()
+    threading.Thread(target=_free_when_idle, name="review-free-when-idle", daemon=True).start()
 
 
 def _exit_with(parent: int) -> None:
@@ -146,5 +148,23 @@ def _ready() -> None:
     """Nothing: a process that runs it has started (and imported what a review needs)."""
 
 
+_IDLE_SINCE: float | None = 0.0  # None: a call is running
+
+
 def _call(method: str, *args: Any) -> Any:
-    return getattr(_WORK, method)(*args)
+    global _IDLE_SINCE
+    _IDLE_SINCE = None
+    try:
+        return getattr(_WORK, method)(*args)
+    finally:
+        _IDLE_SINCE = time.monotonic()
+
+
+def _free_when_idle(after: float = 1.0) -> None:
+    """Free published reviews' shards once no call has run for ``after`` seconds: freeing millions
+    of objects takes a few hundred milliseconds, better not spent at the start of the next review."""
+    while True:
+        time.sleep(after / 4)
+        idle = _IDLE_SINCE
+        if idle is not None and time.monotonic() - idle >= after:
+            _WORK.cache.release_retired()

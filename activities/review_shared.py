@@ -56,6 +56,10 @@ class ReviewKey:
     phase: Phase
     rule_set_version: int | None
 
+    def review_week(self) -> tuple[str, str, int]:
+        """(org, cycle, week): what a published review is dropped by."""
+        return (self.org_id, self.cycle_id, self.week)
+
 
 @dataclass(frozen=True)
 class Shard:
@@ -256,6 +260,7 @@ class ReviewCache:
         self._lock = threading.Lock()
         self._entries: OrderedDict[tuple[ReviewKey, Shard], SharedReview] = OrderedDict()
         self._building: dict[tuple[ReviewKey, Shard], threading.Lock] = {}
+        self._retired: list[SharedReview] = []
 
     def get(self, key: tuple[ReviewKey, Shard], build: Callable[[], SharedReview]) -> SharedReview:
         with self._lock:
@@ -290,15 +295,31 @@ class ReviewCache:
                     return shared
         return None
 
-    def drop(self, org_id: str, cycle_id: str, week: int) -> None:
-        """Forget a review once it is published."""
+    def drop(self, org_id: str, cycle_id: str, week: int, *, later: bool = False) -> None:
+        """Forget a review once it is published; ``later``: keep its memory until
+        ``release_retired`` (freeing a shard's objects takes a while: better when idle)."""
+        wanted = (org_id, cycle_id, week)
         with self._lock:
-            for key in [
-                k
-                for k in self._entries
-                if (k[0].org_id, k[0].cycle_id, k[0].week) == (org_id, cycle_id, week)
-            ]:
-                del self._entries[key]
-            if not self._entries:
+            dropped = [self._entries.pop(k) for k in list(self._entries) if k[0].review_week() == wanted]
+            if later:
+                # At most ``capacity`` wait to be freed: reviews back to back free them as they go.
+                self._retired += dropped
+                dropped, self._retired = self._retired[: -self.capacity], self._retired[-self.capacity :]
+        del dropped
+        self._unfreeze_if_empty()
+
+    def release_retired(self) -> bool:
+        """Free the reviews dropped ``later``; whether there were any."""
+        with self._lock:
+            retired, self._retired = self._retired, []
+        if not retired:
+            return False
+        del retired
+        self._unfreeze_if_empty()
+        return True
+
+    def _unfreeze_if_empty(self) -> None:
+        with self._lock:
+            if not self._entries and not self._retired:
                 # Whatever else was frozen with the snapshots goes back to the collector.
                 gc.unfreeze()

@@ -44,6 +44,7 @@ class ReviewWork(StoreActivities):
         # Reads (a shard's load above all) must not hold SQLite's write lock.
         self.reads = read_only(session_factory)
         self.cache = ReviewCache()
+        self.free_when_idle = False  # a review process frees a published review's shard when idle
 
     def done(self, input: ReviewBatchInput) -> ReviewBatchResult | None:
         """The result of a batch that already committed (a retry), if it did."""
@@ -150,7 +151,8 @@ class ReviewWork(StoreActivities):
         return PublishReviewResult(digests=created, delivered=delivered)
 
     def drop(self, org_id: str, cycle_id: str, week: int) -> None:
-        self.cache.drop(org_id, cycle_id, week)
+        """Forget a published review (in a review process: its memory is freed once idle)."""
+        self.cache.drop(org_id, cycle_id, week, later=self.free_when_idle)
 
 
 def _people_of(session: Session, org_id: str, shard: Shard) -> Select[Any] | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -90,3 +91,24 @@ def test_shards_split_the_teams_stably_and_the_teamless_go_with_the_first() -> N
     assert 70 < len(halves[0]) < 130  # roughly even
     assert all(shard_of(t, 2) == 0 for t in halves[0] if t is not None)
     assert Shard().teams(teams) is None  # one shard: the whole cycle
+
+
+class _Shard:
+    """Stands in for a shard's shared work (something a weak reference can watch)."""
+
+
+def test_a_review_dropped_for_later_is_freed_when_released_and_few_wait() -> None:
+    cache = ReviewCache(capacity=2)
+    watched = []
+    for week in (6, 7, 8):
+        held = _Shard()
+        watched.append(weakref.ref(held))
+        cache.get(key(week), lambda held=held: cast(SharedReview, held))  # type: ignore[misc]
+        del held
+        cache.drop("org", "q1", week, later=True)
+    assert cache.peek("org", "q1", 8, AT) is None  # dropped: a new build would start afresh
+    assert watched[0]() is None  # beyond the two that may wait: freed at once
+    assert watched[1]() is not None and watched[2]() is not None
+    assert cache.release_retired()
+    assert [w() for w in watched] == [None, None, None]
+    assert not cache.release_retired()
