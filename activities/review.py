@@ -27,13 +27,13 @@ from temporalio import activity
 from activities.convening import convene
 from activities.review_pool import ReviewPool
 from activities.review_shared import Shard, shard_of
-from activities.review_work import ReviewWork, read_only
+from activities.review_work import ReviewWork
 from activities.steps import StoreActivities, heartbeating
 from okrflow.store import RuleSetStore, unit_of_work
 from okrflow.store.base import chunks
 from okrflow.store.db import database_spec
 from okrflow.store.tables import teams
-from rules.facts import CycleTally
+from rules.cycle_tally import CycleTally
 from workflows.messages import (
     OpenConsultationInput,
     OpenConsultationResult,
@@ -53,7 +53,6 @@ class ReviewActivities(StoreActivities):
         """``processes`` above one: review shards of teams in that many processes of their own
         (when the database can be opened from another process; else in this one)."""
         super().__init__(session_factory)
-        self.reads = read_only(session_factory)
         # The batches of a review share one load and evaluation per shard.
         self.work = ReviewWork(session_factory)
         bind = session_factory.kw.get("bind")
@@ -69,7 +68,7 @@ class ReviewActivities(StoreActivities):
     def plan_review(self, input: ReviewInput) -> ReviewPlan:
         """Batches of teams, each within one shard; the shards' batches take turns, so that every
         review process has work from the start."""
-        with unit_of_work(self.reads) as session:
+        with unit_of_work(self.work.reads) as session:
             active = RuleSetStore(session).get_active(input.org_id)
             team_ids = sorted(session.scalars(select(teams.c.id).where(teams.c.org_id == input.org_id)))
         per_shard = [

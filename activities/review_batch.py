@@ -25,8 +25,8 @@ from okrflow.reports import build_sheet, ignition_items, prepare_week
 from okrflow.store import EscalationStore, FlagStore, RuleEvaluationError, RuleSetStore, SheetStore
 from okrflow.store.digests import DigestItem, DigestStore
 from okrflow.store.tables import escalations
+from rules.cycle_tally import CycleTally
 from rules.engine import CompiledRuleSet, EvaluationResult, FlagHit
-from rules.facts import CycleTally
 from rules.ladder import FiredRung, LadderState, advance_ladders
 from rules.load import compile_source, load_default
 from rules.model import RungTarget, Scope

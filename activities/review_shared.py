@@ -8,7 +8,7 @@ of all teams when the worker reviews in its own process). The first batch of a s
 what the shard's facts read (``load_snapshot(team_ids=...)``), computes its subjects' facts,
 evaluates the rule set once and leaves the result in a small per-process cache; the shard's
 other batches wait for it and take their slice. The cycle's own facts add up over the shards
-(``rules.facts.CycleTally``): the org-level batch asks every shard for its tally.
+(``rules.cycle_tally``): the org-level batch asks every shard for its tally.
 
 The cache is only an optimisation: a batch on another worker, or after a restart, builds its
 own. Everything a batch writes still depends only on its own subjects (and is written once,
@@ -30,8 +30,9 @@ from okrflow.domain.calendar import week_count
 from okrflow.domain.model import Person, Phase, Role, SubjectType
 from okrflow.domain.snapshot import CycleSnapshot
 from rules.context import ReviewContext
+from rules.cycle_tally import CycleTally, cycle_tally
 from rules.engine import CompiledRuleSet, EvaluationResult, evaluate_facts
-from rules.facts import CycleTally, cycle_tally, facts_in
+from rules.facts import facts_in
 from rules.model import Scope
 
 SUBJECT_OF_SCOPE = {

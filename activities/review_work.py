@@ -11,9 +11,8 @@ the cycle's tally, added up over every shard by the caller.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
-from sqlalchemy import Engine, Select, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from activities.review_batch import Prepared, compiled_rules, prepare_batch, write_batch
@@ -22,10 +21,10 @@ from activities.review_shared import ReviewCache, ReviewKey, Shard, SharedReview
 from activities.steps import StoreActivities
 from okrflow.store import ActivityKeyStore, CycleStore, NotificationStore, make_session_factory, unit_of_work
 from okrflow.store.base import gc_paused
-from okrflow.store.snapshot import load_snapshot
+from okrflow.store.snapshot import load_snapshot, members_of
 from okrflow.store.tables import people, teams
+from rules.cycle_tally import CycleTally
 from rules.engine import CompiledRuleSet
-from rules.facts import CycleTally
 from rules.model import Scope
 from workflows.messages import PublishReviewInput, PublishReviewResult, ReviewBatchInput, ReviewBatchResult
 
@@ -68,10 +67,9 @@ class ReviewWork(StoreActivities):
         return self.shared(input, shard).tally
 
     def org_batch(self, input: ReviewBatchInput, shard: Shard, tally: CycleTally | None) -> ReviewBatchResult:
-        """Review the cycle itself, from ``tally`` (every shard's, added up); None: nothing to review."""
-        done = self.done(input)
-        if done is not None:
-            return done
+        """Review the cycle itself, from ``tally`` (every shard's, added up); None: nothing to review.
+        (The caller has asked ``done`` before gathering the tally; a batch committed meanwhile is
+        written once all the same, see ``write``.)"""
         prepared = None
         if tally is not None:
             with gc_paused():
@@ -108,11 +106,7 @@ class ReviewWork(StoreActivities):
         def build() -> SharedReview:
             with unit_of_work(self.reads) as session:
                 rules = compiled_rules(session, input.org_id, input.rule_set_version)
-                team_ids = None
-                if shard.count > 1:
-                    team_ids = shard.teams(
-                        session.scalars(select(teams.c.id).where(teams.c.org_id == input.org_id))
-                    )
+                team_ids = _shard_teams(session, input.org_id, shard)
                 snapshot = load_snapshot(
                     session, input.cycle_id, as_of=input.as_of, org_id=input.org_id, team_ids=team_ids
                 )
@@ -126,7 +120,8 @@ class ReviewWork(StoreActivities):
         with gc_paused():
             with unit_of_work(self.reads) as session:
                 cycle = CycleStore(session).get(input.org_id, input.cycle_id)
-                mine = _people_of(session, input.org_id, shard)
+                team_ids = _shard_teams(session, input.org_id, shard)
+                mine = None if team_ids is None else members_of(input.org_id, team_ids)
                 members = session.execute(
                     select(people.c.id, people.c.team_id)
                     .where(
@@ -155,16 +150,11 @@ class ReviewWork(StoreActivities):
         self.cache.drop(org_id, cycle_id, week, later=self.free_when_idle)
 
 
-def _people_of(session: Session, org_id: str, shard: Shard) -> Select[Any] | None:
-    """A select of the ids of the people of the shard's teams (and of no team, in the first shard);
-    None: everyone (a single shard)."""
-    team_ids = shard.teams(session.scalars(select(teams.c.id).where(teams.c.org_id == org_id)))
-    if team_ids is None:
+def _shard_teams(session: Session, org_id: str, shard: Shard) -> list[str | None] | None:
+    """The org's teams in the shard (see ``Shard.teams``); None: every team (a single shard)."""
+    if shard.count == 1:
         return None
-    named = [t for t in team_ids if t is not None]
-    team = people.c.team_id
-    of_teams = team.in_(named) | team.is_(None) if None in team_ids else team.in_(named)
-    return select(people.c.id).where(people.c.org_id == org_id, of_teams)
+    return shard.teams(session.scalars(select(teams.c.id).where(teams.c.org_id == org_id)))
 
 
 def read_only(factory: sessionmaker[Session]) -> sessionmaker[Session]:

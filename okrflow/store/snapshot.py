@@ -10,7 +10,7 @@ every task owned by the members or by the owners of those key results and tasks 
 load); and the prerequisites of the tasks loaded and the tasks waiting behind them, transitively
 (blocked dependencies and chains). Facts of the teams' subjects then come out as from the whole
 cycle; facts of anything else loaded do not, and the cycle's own are added up over the shards
-(``rules.facts.CycleTally``).
+(``rules.cycle_tally``).
 Every team and every person of the org are always there (the sheets name teams, the ladders
 address people by role).
 """
@@ -25,7 +25,7 @@ from operator import itemgetter
 from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, Table, select
+from sqlalchemy import ColumnElement, Select, Table, and_, or_, select
 from sqlalchemy.orm import Session
 
 from okrflow.domain.calendar import local_date, week_of
@@ -108,11 +108,7 @@ def _load_snapshot(
     cycle = Cycle.model_construct(**{**dict(row), "cadence": Cadence.model_validate(row["cadence"])})
     org_row = session.execute(select(orgs).where(orgs.c.id == cycle.org_id)).mappings().one()
     org = Org.model_construct(**dict(org_row))
-    # None among the team ids: also what belongs to no team (objectives and people without one).
-    teams_filter = None if team_ids is None else sorted({t for t in team_ids if t is not None})
-    teamless = team_ids is not None and None in team_ids
-
-    if teams_filter is None:
+    if team_ids is None:
         objective_where: list[ColumnElement[bool]] = [objectives.c.cycle_id == cycle_id]
         objective_ids = select(objectives.c.id).where(*objective_where)
         kr_where = [key_results.c.objective_id.in_(objective_ids)]
@@ -124,14 +120,11 @@ def _load_snapshot(
         kr_ids = select(key_results.c.id).where(*kr_where)
         task_list = _load_tasks(session, [tasks.c.kr_id.in_(kr_ids)])
     else:
-        objective_list, kr_list, kr_ids = _load_plan_of_teams(
-            session, cycle_id, cycle.org_id, teams_filter, teamless
-        )
+        members = members_of(cycle.org_id, team_ids)
+        objective_list, kr_list, kr_ids = _load_plan_of_teams(session, cycle_id, team_ids, members)
         task_list = _load_tasks(session, [tasks.c.kr_id.in_(kr_ids)])
         owners = {kr.owner_id for kr in kr_list if kr.owner_id} | {t.owner_id for t in task_list}
-        task_list += _load_tasks_around(
-            session, cycle_id, cycle.org_id, teams_filter, teamless, owners, task_list, kr_ids
-        )
+        task_list += _load_tasks_around(session, cycle_id, team_ids, members, owners, task_list, kr_ids)
 
     check_in_list = _load(
         session,
@@ -143,9 +136,10 @@ def _load_snapshot(
     as_of_week = week_of(cycle, local_date(cycle, as_of))
     pulse_where = [health_pulses.c.cycle_id == cycle_id, health_pulses.c.week <= as_of_week]
     event_where = [calendar_events.c.cycle_id == cycle_id]
-    if teams_filter is not None:
-        pulse_where.append(health_pulses.c.team_id.in_(teams_filter))
-        event_where.append(calendar_events.c.team_id.is_(None) | calendar_events.c.team_id.in_(teams_filter))
+    if team_ids is not None:
+        named = [t for t in team_ids if t is not None]
+        pulse_where.append(health_pulses.c.team_id.in_(named))
+        event_where.append(in_teams(calendar_events.c.team_id, [*named, None]))
     pulse_list = _load(session, PulseStore.rows, pulse_where, order_by=(health_pulses.c.week,))
     event_list = _load(
         session, EventStore.rows, event_where, order_by=(calendar_events.c.on, calendar_events.c.id)
@@ -301,21 +295,20 @@ def _load_tasks(session: Session, where: Sequence[ColumnElement[bool]]) -> list[
 
 
 def _load_plan_of_teams(
-    session: Session, cycle_id: str, org_id: str, team_ids: Sequence[str], teamless: bool
+    session: Session, cycle_id: str, team_ids: Collection[str | None], members: Select[Any]
 ) -> tuple[list[Objective], list[KeyResult], Select[Any]]:
     """The teams' objectives and key results, plus what their members own elsewhere in the cycle
     (a person's facts count what they own anywhere) with the objectives those belong to; and a
     subquery of the key results' ids."""
-    members = select(people.c.id).where(people.c.org_id == org_id, _of(people.c.team_id, team_ids, teamless))
     in_cycle = objectives.c.cycle_id == cycle_id
-    of_teams = select(objectives.c.id).where(in_cycle, _of(objectives.c.team_id, team_ids, teamless))
+    of_teams = select(objectives.c.id).where(in_cycle, in_teams(objectives.c.team_id, team_ids))
     cycle_objectives = select(objectives.c.id).where(in_cycle)
     kr_where = [
         key_results.c.objective_id.in_(of_teams)
         | (key_results.c.owner_id.in_(members) & key_results.c.objective_id.in_(cycle_objectives))
     ]
     kr_list = _load(session, KeyResultStore.rows, kr_where)
-    owned = _of(objectives.c.team_id, team_ids, teamless) | objectives.c.owner_id.in_(members)
+    owned = in_teams(objectives.c.team_id, team_ids) | objectives.c.owner_id.in_(members)
     wanted = set(session.scalars(select(objectives.c.id).where(in_cycle, owned)))
     wanted |= {kr.objective_id for kr in kr_list}
     alignments = _links(session, objective_alignments, "objective_id", "parent_id", wanted)
@@ -330,9 +323,8 @@ def _load_plan_of_teams(
 def _load_tasks_around(
     session: Session,
     cycle_id: str,
-    org_id: str,
-    team_ids: Sequence[str],
-    teamless: bool,
+    team_ids: Collection[str | None],
+    members: Select[Any],
     owners: Collection[str],
     loaded: Sequence[Task],
     kr_ids: Select[Any],
@@ -341,17 +333,14 @@ def _load_tasks_around(
     members and by the owners of their key results and tasks (capacity, load), and, from the
     tasks ``loaded``, their prerequisites (blocked dependencies) and the tasks waiting behind them
     (blocked chains), both transitively."""
-    members = select(people.c.id).where(people.c.org_id == org_id, _of(people.c.team_id, team_ids, teamless))
     in_cycle = tasks.c.kr_id.in_(key_results_of_cycle(cycle_id))
     # The key results of the cycle's other teams: the tasks asked for below are on those (the
     # queries name few rows; the tasks already loaded come back only where a member owns a key
     # result of another team, and are skipped).
-    team = objectives.c.team_id
-    elsewhere = team.not_in(team_ids) if teamless else team.not_in(team_ids) | team.is_(None)
     other_krs = (
         select(key_results.c.id)
         .join(objectives, objectives.c.id == key_results.c.objective_id)
-        .where(objectives.c.cycle_id == cycle_id, elsewhere)
+        .where(objectives.c.cycle_id == cycle_id, ~in_teams(objectives.c.team_id, team_ids))
     )
     found = {t.id: t for t in loaded}
     extra: list[Task] = []
@@ -397,9 +386,20 @@ def _load_tasks_around(
     return extra
 
 
-def _of(team_id: ColumnElement[Any], team_ids: Sequence[str], teamless: bool) -> ColumnElement[bool]:
-    """``team_id`` is one of ``team_ids`` (or empty, with ``teamless``)."""
-    return team_id.in_(team_ids) | team_id.is_(None) if teamless else team_id.in_(team_ids)
+def in_teams(team_id: ColumnElement[Any], team_ids: Collection[str | None]) -> ColumnElement[bool]:
+    """``team_id`` is one of ``team_ids``; None among them: or empty. Never NULL itself, so that
+    its negation is "of another team" (or of none, when None is not among them)."""
+    named = sorted(t for t in set(team_ids) if t is not None)
+    return (
+        or_(team_id.in_(named), team_id.is_(None))
+        if None in team_ids
+        else and_(team_id.is_not(None), team_id.in_(named))
+    )
+
+
+def members_of(org_id: str, team_ids: Collection[str | None]) -> Select[Any]:
+    """The ids of the people of these teams (None among them: and of no team)."""
+    return select(people.c.id).where(people.c.org_id == org_id, in_teams(people.c.team_id, team_ids))
 
 
 def _dependents(session: Session, task_ids: Collection[str]) -> set[str]:
@@ -411,4 +411,4 @@ def _dependents(session: Session, task_ids: Collection[str]) -> set[str]:
     return out
 
 
-__all__: Sequence[str] = ["load_snapshot"]
+__all__: Sequence[str] = ["in_teams", "load_snapshot", "members_of"]

@@ -30,7 +30,8 @@ from okrflow.store.snapshot import load_snapshot
 from okrflow.store.testing import check_foreign_keys
 from rules.catalog import Scope
 from rules.context import ReviewContext
-from rules.facts import compute_facts, cycle_tally
+from rules.cycle_tally import cycle_tally
+from rules.facts import compute_facts
 
 from .conftest import T0
 
